@@ -1,0 +1,137 @@
+// Command bench measures every format on generated models of growing size and
+// prints a Markdown table: elements per second, output MB/s and peak RSS, each
+// conversion in its own process so its memory is its own.
+//
+//	go run ./bench -sizes 1000,10000,100000,1000000 -formats csv,parquet
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	sizes := flag.String("sizes", "1000,10000,100000", "comma-separated element counts")
+	formatList := flag.String("formats", "csv,json,xml,geojson,parquet,xlsx", "comma-separated formats")
+	work := flag.String("dir", filepath.Join(os.TempDir(), "arxport-bench"), "scratch directory (models are cached here)")
+	runs := flag.Int("runs", 1, "runs per cell; the fastest is reported")
+	flag.Parse()
+	if err := run(*work, split(*sizes), split(*formatList), *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func split(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func run(work string, sizes, formats []string, runs int) error {
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	bin := filepath.Join(work, "arxport")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/arxport")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	fmt.Println("| elements | format | input | seconds | elements/s | output MB | MB/s | peak RSS MB |")
+	fmt.Println("|---:|---|---|---:|---:|---:|---:|---:|")
+	for _, size := range sizes {
+		n, err := strconv.Atoi(size)
+		if err != nil {
+			return fmt.Errorf("size %q: %w", size, err)
+		}
+		model := filepath.Join(work, fmt.Sprintf("gen-%d.ndjson", n))
+		if _, err := os.Stat(model); err != nil {
+			if err := sh(bin, "gen", "--elements", size, "--seed", "1", "--ndjson", "-o", model); err != nil {
+				return err
+			}
+		}
+		elements, err := countElements(bin, model)
+		if err != nil {
+			return err
+		}
+		for _, f := range formats {
+			best := measure{secs: 1e18}
+			for range runs {
+				m, err := exportOnce(bin, model, f, filepath.Join(work, "out"))
+				if err != nil {
+					return fmt.Errorf("%s at %d: %w", f, n, err)
+				}
+				if m.secs < best.secs {
+					best = m
+				}
+			}
+			mb := float64(best.bytes) / 1e6
+			fmt.Printf("| %d | %s | NDJSON | %.2f | %.0f | %.1f | %.1f | %.0f |\n", elements, f, best.secs,
+				float64(elements)/best.secs, mb, mb/best.secs, float64(best.rssKB)/1024)
+		}
+	}
+	return nil
+}
+
+type measure struct {
+	secs  float64
+	bytes int64
+	rssKB int64
+}
+
+func exportOnce(bin, model, format, out string) (measure, error) {
+	os.RemoveAll(out)
+	cmd := exec.Command(bin, "export", model, "-f", format, "-o", out, "-q", "--time", "0")
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return measure{}, err
+	}
+	m := measure{secs: time.Since(start).Seconds()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.rssKB = ru.Maxrss
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return m, err
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			m.bytes += info.Size()
+		}
+	}
+	return m, nil
+}
+
+func countElements(bin, model string) (int, error) {
+	out, err := exec.Command(bin, "validate", model).Output()
+	if err != nil {
+		return 0, fmt.Errorf("validate %s: %w", model, err)
+	}
+	// "valid: NAME (ID): F floors, R rooms, E elements, ..."
+	fields := strings.Split(string(out), ", ")
+	for _, f := range fields {
+		if strings.HasSuffix(f, " elements") {
+			return strconv.Atoi(strings.TrimSuffix(f, " elements"))
+		}
+	}
+	return 0, fmt.Errorf("validate printed %q", out)
+}
+
+func sh(name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
+}

@@ -1,0 +1,42 @@
+package gen
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/arxos/arxport/model"
+)
+
+// Generated buildings pass the model's own validation, in every form and unit,
+// and the model counts what the generator says it wrote.
+func TestValidThroughModel(t *testing.T) {
+	for _, o := range []Options{
+		{Elements: 3000, Seed: 1},
+		{Elements: 3000, Seed: 2, NDJSON: true},
+		{Elements: 1500, Seed: 3, Units: "mm", NDJSON: true},
+		{Elements: 1500, Seed: 4, Units: "ft"},
+		{Elements: 800, Floors: 3, Seed: 5},
+	} {
+		t.Run(fmt.Sprintf("%+v", o), func(t *testing.T) {
+			var buf bytes.Buffer
+			st, err := Write(&buf, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := model.Open(context.Background(), &buf, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if len(m.Warnings) > 0 {
+				t.Errorf("warnings: %v", m.Warnings[:min(5, len(m.Warnings))])
+			}
+			s := m.Stats
+			if s.Floors != st.Floors || s.Rooms != st.Rooms || s.Elements != st.Elements || s.Connections != st.Connections {
+				t.Errorf("model counts %+v, generator %+v", s, st)
+			}
+		})
+	}
+}

@@ -1,0 +1,568 @@
+package model
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	json "github.com/goccy/go-json"
+	"errors"
+	"fmt"
+	"math"
+	"io"
+	"slices"
+
+	"github.com/arxos/arxport/geom"
+)
+
+// builder reads a model once: it checks every item, indexes ids and references,
+// keeps document items in memory and spools NDJSON lines, then resolves the
+// references in finish.
+type builder struct {
+	ctx  context.Context
+	opts Options
+	main *problems // the model's problems
+	ps   *problems // where the item being read reports: main, or a scratch one when skipping
+	chk  checker
+	m    *Model
+
+	roomIDs map[string]int
+	elemIDs map[string]int
+	walls   map[string]Geometry // line walls, in metres
+	refs    []ref               // room and host references of elements
+	conns   []connRef
+	skipped int // items left out, for the warning past maxWarnings
+}
+
+// ref is an element's reference to a room or a host wall, checked once every id is known.
+type ref struct {
+	seq     int
+	path    string
+	typ     string
+	floor   string
+	room    string
+	host    string
+	opening geom.Opening
+}
+
+type connRef struct {
+	seq      int
+	path     string
+	from, to string
+}
+
+func newBuilder(ctx context.Context, o Options) *builder {
+	main := &problems{max: o.MaxProblems, warns: &warnings{seen: map[string]bool{}}}
+	b := &builder{ctx: ctx, opts: o, main: main, ps: main,
+		m:       &Model{floorIndex: map[string]int{}},
+		roomIDs: map[string]int{}, elemIDs: map[string]int{}, walls: map[string]Geometry{}}
+	b.chk = checker{ps: main, limits: o.Limits}
+	for k := range b.m.skip {
+		b.m.skip[k] = map[int]bool{}
+	}
+	b.m.Stats.ByType = map[string]int{}
+	b.m.Stats.ByFloor = map[string]FloorStats{}
+	b.m.Stats.Min = geom.Vec3{math.Inf(1), math.Inf(1), math.Inf(1)}
+	b.m.Stats.Max = geom.Vec3{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
+	return b
+}
+
+func (b *builder) cleanup() { b.m.Close() }
+
+// item runs fn for one room, element or connection. When skipping invalid items,
+// the problems fn finds become one warning and the item is left out.
+func (b *builder) item(what, path string, fn func() bool) bool {
+	if !b.opts.SkipInvalid {
+		return fn()
+	}
+	scratch := &problems{max: b.opts.MaxProblems, warns: b.main.warns}
+	b.ps, b.chk.ps = scratch, scratch
+	ok := fn()
+	b.ps, b.chk.ps = b.main, b.main
+	if ok && len(scratch.errs) == 0 {
+		return true
+	}
+	b.leaveOut(what, path, scratch.errs)
+	return false
+}
+
+func (b *builder) leaveOut(what, path string, errs []Problem) {
+	b.skipped++
+	first := Problem{Code: CodeInvalidValue, Message: "invalid"}
+	if len(errs) > 0 {
+		first = errs[0]
+	}
+	w := b.main.warns
+	if len(w.list) < maxWarnings {
+		w.list = append(w.list, Problem{Path: path, Code: CodeSkipped,
+			Message: fmt.Sprintf("%s left out: %s at %s: %s", what, first.Code, first.Path, first.Message)})
+	}
+}
+
+// wireDoc is the document (or NDJSON header) with its items left raw, so each is
+// decoded on its own and its problems carry its path.
+type wireDoc struct {
+	Schema      string            `json:"schema"`
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Address     string            `json:"address"`
+	Units       Unit              `json:"units"`
+	Georef      *Georef           `json:"georef"`
+	Properties  Properties        `json:"properties"`
+	Floors      []wireFloor       `json:"floors"`
+	Connections []json.RawMessage `json:"connections"`
+}
+
+type wireFloor struct {
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Level     int               `json:"level"`
+	Elevation float64           `json:"elevation"`
+	Height    float64           `json:"height"`
+	Rooms     []json.RawMessage `json:"rooms"`
+	Elements  []json.RawMessage `json:"elements"`
+}
+
+func (b *builder) document(raw []byte) error {
+	var d wireDoc
+	if !b.decodeStrict(raw, &d, "", documentKeys) {
+		return b.main.err()
+	}
+	c := &b.chk
+	c.base = ""
+	switch {
+	case d.Schema == "":
+		b.ps.add("schema", CodeRequired, "required; supported: [%s]", SchemaV1)
+	case d.Schema != SchemaV1:
+		b.ps.add("schema", CodeUnsupportedSchema, "%q is not supported; supported: [%s]", d.Schema, SchemaV1)
+	}
+	c.str("id", d.ID, true, 256)
+	c.str("name", d.Name, true, 256)
+	c.str("address", d.Address, false, 0)
+	f, ok := d.Units.Metres()
+	if !ok {
+		b.ps.add("units", CodeInvalidValue, "%q is not one of [m mm cm ft in]", d.Units)
+	}
+	if d.Units == "" {
+		d.Units = "m"
+	}
+	b.m.norm = normaliser{f: f}
+	if g := d.Georef; g != nil {
+		if c.num("georef.lat", g.Lat) && math.Abs(g.Lat) > 90 {
+			b.ps.add("georef.lat", CodeOutOfRange, "latitude %v is outside [-90, 90]", g.Lat)
+		}
+		if c.num("georef.lon", g.Lon) && math.Abs(g.Lon) > 180 {
+			b.ps.add("georef.lon", CodeOutOfRange, "longitude %v is outside [-180, 180]", g.Lon)
+		}
+		c.num("georef.elevation", g.Elevation)
+		c.num("georef.rotation", g.Rotation)
+	}
+	c.props("properties", d.Properties)
+	c.base = ""
+	switch {
+	case len(d.Floors) == 0:
+		b.ps.add("floors", CodeRequired, "a building needs at least one floor")
+	case len(d.Floors) > b.opts.Limits.Floors:
+		b.ps.add("floors", CodeLimitExceeded, "%d floors is over the limit of %d", len(d.Floors), b.opts.Limits.Floors)
+		return b.main.err()
+	}
+	floors := make([]Floor, len(d.Floors))
+	for i, wf := range d.Floors {
+		fl := Floor{ID: wf.ID, Name: wf.Name, Level: wf.Level, Elevation: wf.Elevation, Height: wf.Height}
+		path := itemPath("", "floors", i)
+		c.floor(path, &fl)
+		if _, dup := b.m.floorIndex[fl.ID]; dup && fl.ID != "" {
+			b.ps.add(path+".id", CodeDuplicateID, "floor id %q is used twice", fl.ID)
+		}
+		b.m.floorIndex[fl.ID] = i
+		b.m.norm.floor(&fl)
+		floors[i] = fl
+		b.m.Stats.ByFloor[fl.ID] = FloorStats{Min: geom.Vec2{math.Inf(1), math.Inf(1)}, Max: geom.Vec2{math.Inf(-1), math.Inf(-1)}}
+	}
+	if len(b.main.errs) > 0 {
+		return b.main.err() // items cannot be placed in a broken header
+	}
+	b.m.Building = Building{Schema: d.Schema, ID: d.ID, Name: d.Name, Address: d.Address, Units: d.Units,
+		Georef: d.Georef, Properties: d.Properties, Floors: floors}
+	b.m.Stats.Floors = len(floors)
+	b.m.Stats.Properties += len(d.Properties)
+
+	var nRooms, nElems int
+	for _, wf := range d.Floors {
+		nRooms += len(wf.Rooms)
+		nElems += len(wf.Elements)
+	}
+	b.m.rooms = make([]Room, 0, nRooms)
+	b.m.elements = make([]Element, 0, nElems)
+	for i, wf := range d.Floors {
+		for j, raw := range wf.Rooms {
+			path := itemPath(itemPath("", "floors", i), "rooms", j)
+			var r Room
+			b.item("room", path, func() bool {
+				return b.decodeStrict(raw, &r, path, roomKeys) && b.addRoom(&r, wf.ID, path, nil)
+			})
+		}
+		for j, raw := range wf.Elements {
+			path := itemPath(itemPath("", "floors", i), "elements", j)
+			var e Element
+			b.item("element", path, func() bool {
+				return b.decodeStrict(raw, &e, path, elementKeys) && b.addElement(&e, wf.ID, path, nil)
+			})
+			if b.fatal() {
+				return b.main.err()
+			}
+		}
+	}
+	for i, raw := range d.Connections {
+		path := itemPath("", "connections", i)
+		var cn Connection
+		b.item("connection", path, func() bool {
+			return b.decodeStrict(raw, &cn, path, connectionKeys) && b.addConnection(&cn, path, nil)
+		})
+	}
+	return nil
+}
+
+// fatal reports whether reading should stop: too many problems, a limit, or cancellation.
+func (b *builder) fatal() bool {
+	return b.main.full || b.ctx.Err() != nil || b.elemCount() > b.opts.Limits.Elements
+}
+
+func (b *builder) elemCount() int {
+	return len(b.m.elements) + spoolLen(b.m.spools[kindElement])
+}
+
+func spoolLen(s *spool) int {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// elementLine is an NDJSON element line, which may say "kind": "element".
+type elementLine struct {
+	Kind string `json:"kind"`
+	Element
+}
+
+var kindKey = []byte(`"kind"`)
+
+func (b *builder) lines(r *bufio.Reader) error {
+	lineNo := 1
+	for first := true; ; first = false {
+		line, err := readLine(r, b.opts.Limits.LineBytes)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if !first {
+			lineNo++
+		}
+		path := linePath(lineNo)
+		if errors.Is(err, errLineTooLong) {
+			b.item("line", path, func() bool {
+				b.ps.add(path, CodeLimitExceeded, "the line is over the limit of %d bytes", b.opts.Limits.LineBytes)
+				return false
+			})
+			continue
+		}
+		if err != nil {
+			return b.inputError(path, err)
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if first {
+			b.ps.add(path, CodeInvalidJSON, "the NDJSON header must be alone on line 1")
+			return b.main.err()
+		}
+		b.m.Source = "ndjson"
+		kind := ""
+		if bytes.Contains(line, kindKey) {
+			var k struct {
+				Kind string `json:"kind"`
+			}
+			json.Unmarshal(line, &k) // a broken line is reported by the decode below
+			kind = k.Kind
+		}
+		switch kind {
+		case "", "element":
+			var e elementLine
+			b.item("element", path, func() bool {
+				return b.decodeStrict(line, &e, path, elementKeys) && b.addElement(&e.Element, e.Floor, path, line)
+			})
+		case "room":
+			var rm Room
+			b.item("room", path, func() bool {
+				return b.decodeStrict(line, &rm, path, roomKeys) && b.addRoom(&rm, rm.Floor, path, line)
+			})
+		case "connection":
+			var cn Connection
+			b.item("connection", path, func() bool {
+				return b.decodeStrict(line, &cn, path, connectionKeys) && b.addConnection(&cn, path, line)
+			})
+		default:
+			b.item("line", path, func() bool {
+				b.ps.add(path+".kind", CodeInvalidValue, "%q is not one of [element room connection]", kind)
+				return false
+			})
+		}
+		if b.fatal() {
+			break
+		}
+	}
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	if b.elemCount() > b.opts.Limits.Elements {
+		b.main.add("", CodeLimitExceeded, "more than %d elements", b.opts.Limits.Elements)
+	}
+	return b.main.err()
+}
+
+// floorOf checks an item's floor reference and returns the floor's index.
+func (b *builder) floorOf(path, floor string) (int, bool) {
+	if floor == "" {
+		b.ps.add(path+".floor", CodeRequired, "an NDJSON line needs the id of its floor")
+		return 0, false
+	}
+	i, ok := b.m.floorIndex[floor]
+	if !ok {
+		b.ps.add(path+".floor", CodeUnknownReference, "floor %q does not exist", floor)
+	}
+	return i, ok
+}
+
+// store keeps an item: in memory when it came with the header, else its raw line in a spool.
+func store[T any](b *builder, kind int, mem *[]T, item *T, raw []byte) (int, error) {
+	if raw == nil {
+		*mem = append(*mem, *item)
+		return len(*mem) - 1, nil
+	}
+	sp := b.m.spools[kind]
+	if sp == nil {
+		var err error
+		if sp, err = newSpool(b.opts.TempDir); err != nil {
+			return 0, err
+		}
+		b.m.spools[kind] = sp
+	}
+	seq := len(*mem) + sp.n
+	return seq, sp.add(raw)
+}
+
+func (b *builder) addRoom(r *Room, floor, path string, raw []byte) bool {
+	fi, ok := b.floorOf(path, floor)
+	ok = b.chk.room(path, r) && ok
+	if _, dup := b.roomIDs[r.ID]; dup {
+		b.ps.add(path+".id", CodeDuplicateID, "room id %q is used twice", r.ID)
+		ok = false
+	}
+	if !ok {
+		return false
+	}
+	fl := b.m.Building.Floors[fi]
+	b.m.norm.room(r, fl.ID, fl.Height)
+	seq, err := store(b, kindRoom, &b.m.rooms, r, raw)
+	if err != nil {
+		b.main.add(path, CodeInvalidValue, "cannot keep the room: %v", err)
+		return false
+	}
+	b.roomIDs[r.ID] = seq
+	st := &b.m.Stats
+	st.Rooms++
+	st.Properties += len(r.Properties)
+	fs := st.ByFloor[fl.ID]
+	fs.Rooms++
+	min, max := geom.BBox2(r.Boundary)
+	b.grow(&fs, fl.Elevation, geom.Vec3{min[0], min[1], 0}, geom.Vec3{max[0], max[1], r.Height})
+	st.ByFloor[fl.ID] = fs
+	return true
+}
+
+func (b *builder) grow(fs *FloorStats, elevation float64, min, max geom.Vec3) {
+	st := &b.m.Stats
+	for k := range 2 {
+		fs.Min[k] = math.Min(fs.Min[k], min[k])
+		fs.Max[k] = math.Max(fs.Max[k], max[k])
+	}
+	for k := range 3 {
+		lo, hi := min[k], max[k]
+		if k == 2 {
+			lo, hi = lo+elevation, hi+elevation
+		}
+		st.Min[k] = math.Min(st.Min[k], lo)
+		st.Max[k] = math.Max(st.Max[k], hi)
+	}
+}
+
+func (b *builder) addElement(e *Element, floor, path string, raw []byte) bool {
+	fi, ok := b.floorOf(path, floor)
+	ok = b.chk.element(path, e) && ok
+	if _, dup := b.elemIDs[e.ID]; dup {
+		b.ps.add(path+".id", CodeDuplicateID, "element id %q is used twice", e.ID)
+		ok = false
+	}
+	if !ok {
+		return false
+	}
+	fl := b.m.Building.Floors[fi]
+	b.m.norm.element(e, fl.ID)
+	seq, err := store(b, kindElement, &b.m.elements, e, raw)
+	if err != nil {
+		b.main.add(path, CodeInvalidValue, "cannot keep the element: %v", err)
+		return false
+	}
+	b.elemIDs[e.ID] = seq
+	if e.Type == "wall" && e.Geometry.Kind == KindLine {
+		b.walls[e.ID] = e.Geometry
+	}
+	if e.Room != "" || e.Host != "" {
+		r := ref{seq: seq, path: path, typ: e.Type, floor: fl.ID, room: e.Room, host: e.Host}
+		if e.Host != "" {
+			g := e.Geometry
+			r.opening = geom.Opening{Offset: g.Offset, Width: g.Width, Sill: g.Sill, Height: g.Height}
+		}
+		b.refs = append(b.refs, r)
+	}
+	st := &b.m.Stats
+	st.Elements++
+	st.ByType[e.Type]++
+	st.Properties += len(e.Properties)
+	fs := st.ByFloor[fl.ID]
+	fs.Elements++
+	if min, max, ok := e.Geometry.Bounds(); ok {
+		b.grow(&fs, fl.Elevation, min, max)
+	}
+	st.ByFloor[fl.ID] = fs
+	return true
+}
+
+func (b *builder) addConnection(cn *Connection, path string, raw []byte) bool {
+	c := &b.chk
+	c.base = path
+	ok := c.str("from", cn.From, true, 256)
+	ok = c.str("to", cn.To, true, 256) && ok
+	ok = c.oneOf("type", cn.Type, ConnectionTypes) && ok
+	ok = c.str("spec", cn.Spec, false, 0) && ok
+	if !ok {
+		return false
+	}
+	cn.Kind = ""
+	seq, err := store(b, kindConnection, &b.m.conns, cn, raw)
+	if err != nil {
+		b.main.add(path, CodeInvalidValue, "cannot keep the connection: %v", err)
+		return false
+	}
+	b.conns = append(b.conns, connRef{seq: seq, path: path, from: cn.From, to: cn.To})
+	b.m.Stats.Connections++
+	return true
+}
+
+// finish resolves references in dependency order (rooms, then hosts, then
+// connections), so an item left out takes the items that need it along.
+func (b *builder) finish() (*Model, error) {
+	m := b.m
+	st := &m.Stats
+	dropElement := func(r ref) {
+		m.skip[kindElement][r.seq] = true
+		st.Elements--
+		st.ByType[r.typ]--
+		fs := st.ByFloor[r.floor]
+		fs.Elements--
+		st.ByFloor[r.floor] = fs
+	}
+	elementOK := func(id string) bool {
+		seq, ok := b.elemIDs[id]
+		return ok && !m.skip[kindElement][seq]
+	}
+	for _, r := range b.refs {
+		if r.room == "" {
+			continue
+		}
+		if !b.item("element", r.path, func() bool {
+			if _, ok := b.roomIDs[r.room]; !ok {
+				b.ps.add(r.path+".room", CodeUnknownReference, "room %q does not exist", r.room)
+				return false
+			}
+			return true
+		}) {
+			dropElement(r)
+		}
+	}
+	m.openings = map[string][]geom.Opening{}
+	for _, r := range b.refs {
+		if r.host == "" || m.skip[kindElement][r.seq] {
+			continue
+		}
+		if !b.item("element", r.path, func() bool {
+			wall, isWall := b.walls[r.host]
+			switch {
+			case !elementOK(r.host):
+				b.ps.add(r.path+".host", CodeUnknownReference, "host wall %q does not exist", r.host)
+				return false
+			case !isWall:
+				b.ps.add(r.path+".host", CodeInvalidHost, "host %q is not a wall with line geometry", r.host)
+				return false
+			}
+			length := geom.Vec2(*wall.End).Sub(geom.Vec2(*wall.Start)).Len()
+			if why := geom.WallOpeningProblem(length, wall.Height, r.opening, m.openings[r.host]); why != "" {
+				b.ps.add(r.path+".geometry", CodeOpeningOutside, "does not fit host wall %q: %s", r.host, why)
+				return false
+			}
+			m.openings[r.host] = append(m.openings[r.host], r.opening)
+			return true
+		}) {
+			dropElement(r)
+		}
+	}
+	for _, c := range b.conns {
+		if !b.item("connection", c.path, func() bool {
+			ok := true
+			for _, end := range []struct{ field, id string }{{"from", c.from}, {"to", c.to}} {
+				if !elementOK(end.id) {
+					b.ps.add(c.path+"."+end.field, CodeUnknownReference, "element %q does not exist", end.id)
+					ok = false
+				}
+			}
+			return ok
+		}) {
+			m.skip[kindConnection][c.seq] = true
+			st.Connections--
+		}
+	}
+	for _, sp := range m.spools {
+		if sp != nil {
+			if err := sp.finish(); err != nil {
+				return nil, fmt.Errorf("model spool: %w", err)
+			}
+		}
+	}
+	if err := b.main.err(); err != nil {
+		return nil, err
+	}
+	for typ, n := range st.ByType {
+		if n == 0 {
+			delete(st.ByType, typ)
+		}
+	}
+	if st.Min[0] > st.Max[0] {
+		st.Min, st.Max = geom.Vec3{}, geom.Vec3{}
+	}
+	for id, fs := range st.ByFloor {
+		if fs.Min[0] > fs.Max[0] {
+			fs.Min, fs.Max = geom.Vec2{}, geom.Vec2{}
+			st.ByFloor[id] = fs
+		}
+	}
+	m.Warnings = slices.Clone(b.main.warns.list)
+	if b.skipped > 0 && len(m.Warnings) >= maxWarnings {
+		m.Warnings = append(m.Warnings, Problem{Code: CodeSkipped,
+			Message: fmt.Sprintf("%d items left out in all; the first are listed", b.skipped)})
+	}
+	m.walls = map[string]Geometry{}
+	for id := range m.openings {
+		m.walls[id] = b.walls[id]
+	}
+	b.refs, b.conns, b.walls = nil, nil, nil
+	return m, nil
+}

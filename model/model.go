@@ -1,0 +1,211 @@
+package model
+
+import (
+	"bufio"
+	"context"
+	json "github.com/goccy/go-json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/arxos/arxport/geom"
+)
+
+// Model is a checked, normalised building. Its rooms, elements and connections are
+// handed out one at a time, in input order, by Rooms, Elements and Connections;
+// each may be called any number of times, also concurrently. A model read from
+// NDJSON keeps them in spool files, so memory does not grow with the model: Close
+// removes those files.
+type Model struct {
+	// Building holds the header: its Floors carry no rooms or elements and its
+	// Connections are empty; use the iterators.
+	Building Building
+	Stats    Stats
+	// Warnings are problems that did not stop the export: unknown fields, skipped elements.
+	Warnings []Problem
+	// Source is "json" or "ndjson".
+	Source string
+
+	floorIndex map[string]int
+	openings   map[string][]geom.Opening
+	walls      map[string]Geometry // walls that host openings
+
+	// Items held in memory come first (their sequence numbers start at 0), spooled
+	// ones after them.
+	rooms    []Room
+	elements []Element
+	conns    []Connection
+	spools   [3]*spool
+	skip     [3]map[int]bool
+	norm     normaliser
+}
+
+// Stats counts what a model holds, after invalid items were skipped.
+type Stats struct {
+	Floors      int
+	Rooms       int
+	Elements    int
+	Connections int
+	Properties  int // property values on the building, rooms and elements
+	ByType      map[string]int
+	ByFloor     map[string]FloorStats
+	// Min and Max bound every element and room, in metres, z including the floor elevation.
+	Min, Max geom.Vec3
+}
+
+// FloorStats counts one floor's contents and bounds them in plan (metres, local).
+type FloorStats struct {
+	Rooms, Elements int
+	Min, Max        geom.Vec2
+}
+
+const (
+	kindRoom = iota
+	kindElement
+	kindConnection
+)
+
+// Floor returns the floor with the given id.
+func (m *Model) Floor(id string) (Floor, bool) {
+	i, ok := m.floorIndex[id]
+	if !ok {
+		return Floor{}, false
+	}
+	return m.Building.Floors[i], true
+}
+
+// Openings returns the doors and windows cut in a line wall, in metres along the wall.
+func (m *Model) Openings(wallID string) []geom.Opening { return m.openings[wallID] }
+
+// Rooms calls fn for every room, in input order. fn's room is reused after fn returns.
+func (m *Model) Rooms(ctx context.Context, fn func(*Room) error) error {
+	return each(ctx, m, kindRoom, m.rooms, func(r *Room) error {
+		fl := m.Building.Floors[m.floorIndex[r.Floor]]
+		m.norm.room(r, r.Floor, fl.Height)
+		return fn(r)
+	}, fn)
+}
+
+// Elements calls fn for every element, in input order. fn's element is reused after fn returns.
+func (m *Model) Elements(ctx context.Context, fn func(*Element) error) error {
+	return each(ctx, m, kindElement, m.elements, func(e *Element) error {
+		m.norm.element(e, e.Floor)
+		return fn(e)
+	}, fn)
+}
+
+// Connections calls fn for every connection, in input order.
+func (m *Model) Connections(ctx context.Context, fn func(*Connection) error) error {
+	return each(ctx, m, kindConnection, m.conns, func(c *Connection) error {
+		c.Kind = ""
+		return fn(c)
+	}, fn)
+}
+
+// each visits the in-memory items (already normalised) then the spooled ones
+// (decoded and normalised by fromSpool).
+func each[T any](ctx context.Context, m *Model, kind int, mem []T, fromSpool, fn func(*T) error) error {
+	seq := 0
+	skip := m.skip[kind]
+	for i := range mem {
+		if skip[seq] {
+			seq++
+			continue
+		}
+		if seq%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		item := mem[i]
+		if err := fn(&item); err != nil {
+			return err
+		}
+		seq++
+	}
+	sp := m.spools[kind]
+	if sp == nil {
+		return nil
+	}
+	f, err := os.Open(sp.name)
+	if err != nil {
+		return fmt.Errorf("model spool: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	for {
+		line, err := readLine(r, 1<<62)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("model spool: %w", err)
+		}
+		if skip[seq] {
+			seq++
+			continue
+		}
+		if seq%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var item T
+		if err := json.Unmarshal(line, &item); err != nil {
+			return fmt.Errorf("model spool: %w", err)
+		}
+		if err := fromSpool(&item); err != nil {
+			return err
+		}
+		seq++
+	}
+}
+
+// Close removes the model's spool files.
+func (m *Model) Close() error {
+	var errs []error
+	for i, sp := range m.spools {
+		if sp != nil {
+			errs = append(errs, sp.remove())
+			m.spools[i] = nil
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// spool is a temporary file of raw NDJSON lines.
+type spool struct {
+	name string
+	f    *os.File
+	w    *bufio.Writer
+	n    int
+}
+
+func newSpool(dir string) (*spool, error) {
+	f, err := os.CreateTemp(dir, "arxport-model-*.ndjson")
+	if err != nil {
+		return nil, fmt.Errorf("model spool: %w", err)
+	}
+	return &spool{name: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+func (s *spool) add(line []byte) error {
+	s.n++
+	if _, err := s.w.Write(line); err != nil {
+		return err
+	}
+	return s.w.WriteByte('\n')
+}
+
+func (s *spool) finish() error {
+	if err := s.w.Flush(); err != nil {
+		s.f.Close()
+		return err
+	}
+	return s.f.Close()
+}
+
+func (s *spool) remove() error {
+	s.f.Close()
+	if err := os.Remove(s.name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
