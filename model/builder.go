@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	json "github.com/goccy/go-json"
 	"errors"
 	"fmt"
-	"math"
+	json "github.com/goccy/go-json"
 	"io"
+	"math"
 	"slices"
 
 	"github.com/arxos/arxport/geom"

@@ -202,4 +202,3 @@ func (w *failingFile) Close() error {
 	}
 	return nil
 }
-
