@@ -27,34 +27,64 @@ type builder struct {
 
 	roomIDs map[string]int
 	elemIDs map[string]int
-	walls   map[string]Geometry // line walls, in metres
-	refs    []ref               // room and host references of elements
+	walls   map[string]wallLine // line walls, in metres
+	refs    []ref               // references of elements still to check
 	conns   []connRef
 	skipped int // items left out, for the warning past maxWarnings
 }
 
-// ref is an element's reference to a room or a host wall, checked once every id is known.
+// ref is what remains to check of an element once every id is known: a room
+// that was not seen yet, or the wall a door or window cuts. It is kept small
+// (and its path is rebuilt only for a problem), as a model may have millions.
 type ref struct {
-	seq     int
-	path    string
-	typ     string
-	floor   string
+	seq     int32
+	floor   int32
+	at      where
+	typ     uint8 // index in ElementTypes
 	room    string
 	host    string
 	opening geom.Opening
 }
 
 type connRef struct {
-	seq      int
-	path     string
+	seq      int32
+	at       where
 	from, to string
 }
+
+// where locates an item for its path: an NDJSON line, or a place in the document.
+type where struct {
+	line, floor, index int32
+}
+
+func (w where) path(field string) string {
+	switch {
+	case w.line > 0:
+		return linePath(int(w.line))
+	case w.floor < 0:
+		return itemPath("", "connections", int(w.index))
+	}
+	return itemPath(itemPath("", "floors", int(w.floor)), field, int(w.index))
+}
+
+// wallLine is what openings need of their host wall.
+type wallLine struct {
+	start, end              geom.Vec2
+	thickness, height, base float64
+}
+
+func (w wallLine) geometry() Geometry {
+	start, end := w.start, w.end
+	return Geometry{Kind: KindLine, Start: &start, End: &end, Thickness: w.thickness, Height: w.height, Base: w.base}
+}
+
+func (w wallLine) length() float64 { return w.end.Sub(w.start).Len() }
 
 func newBuilder(ctx context.Context, o Options) *builder {
 	main := &problems{max: o.MaxProblems, warns: &warnings{seen: map[string]bool{}}}
 	b := &builder{ctx: ctx, opts: o, main: main, ps: main,
 		m:       &Model{floorIndex: map[string]int{}},
-		roomIDs: map[string]int{}, elemIDs: map[string]int{}, walls: map[string]Geometry{}}
+		roomIDs: map[string]int{}, elemIDs: map[string]int{}, walls: map[string]wallLine{}}
 	b.chk = checker{ps: main, limits: o.Limits}
 	for k := range b.m.skip {
 		b.m.skip[k] = map[int]bool{}
@@ -205,7 +235,8 @@ func (b *builder) document(raw []byte) error {
 			path := itemPath(itemPath("", "floors", i), "elements", j)
 			var e Element
 			b.item("element", path, func() bool {
-				return b.decodeStrict(raw, &e, path, elementKeys) && b.addElement(&e, wf.ID, path, nil)
+				return b.decodeStrict(raw, &e, path, elementKeys) &&
+					b.addElement(&e, wf.ID, path, where{floor: int32(i), index: int32(j)}, nil)
 			})
 			if b.fatal() {
 				return b.main.err()
@@ -216,7 +247,8 @@ func (b *builder) document(raw []byte) error {
 		path := itemPath("", "connections", i)
 		var cn Connection
 		b.item("connection", path, func() bool {
-			return b.decodeStrict(raw, &cn, path, connectionKeys) && b.addConnection(&cn, path, nil)
+			return b.decodeStrict(raw, &cn, path, connectionKeys) &&
+				b.addConnection(&cn, path, where{floor: -1, index: int32(i)}, nil)
 		})
 	}
 	return nil
@@ -288,7 +320,8 @@ func (b *builder) lines(r *bufio.Reader) error {
 		case "", "element":
 			var e elementLine
 			b.item("element", path, func() bool {
-				return b.decodeStrict(line, &e, path, elementKeys) && b.addElement(&e.Element, e.Floor, path, line)
+				return b.decodeStrict(line, &e, path, elementKeys) &&
+					b.addElement(&e.Element, e.Floor, path, where{line: int32(lineNo)}, line)
 			})
 		case "room":
 			var rm Room
@@ -298,7 +331,8 @@ func (b *builder) lines(r *bufio.Reader) error {
 		case "connection":
 			var cn Connection
 			b.item("connection", path, func() bool {
-				return b.decodeStrict(line, &cn, path, connectionKeys) && b.addConnection(&cn, path, line)
+				return b.decodeStrict(line, &cn, path, connectionKeys) &&
+					b.addConnection(&cn, path, where{line: int32(lineNo)}, line)
 			})
 		default:
 			b.item("line", path, func() bool {
@@ -395,7 +429,7 @@ func (b *builder) grow(fs *FloorStats, elevation float64, min, max geom.Vec3) {
 	}
 }
 
-func (b *builder) addElement(e *Element, floor, path string, raw []byte) bool {
+func (b *builder) addElement(e *Element, floor, path string, at where, raw []byte) bool {
 	fi, ok := b.floorOf(path, floor)
 	ok = b.chk.element(path, e) && ok
 	if _, dup := b.elemIDs[e.ID]; dup {
@@ -413,13 +447,19 @@ func (b *builder) addElement(e *Element, floor, path string, raw []byte) bool {
 		return false
 	}
 	b.elemIDs[e.ID] = seq
-	if e.Type == "wall" && e.Geometry.Kind == KindLine {
-		b.walls[e.ID] = e.Geometry
+	g := &e.Geometry
+	if e.Type == "wall" && g.Kind == KindLine {
+		b.walls[e.ID] = wallLine{start: *g.Start, end: *g.End, thickness: g.Thickness, height: g.Height, base: g.Base}
 	}
-	if e.Room != "" || e.Host != "" {
-		r := ref{seq: seq, path: path, typ: e.Type, floor: fl.ID, room: e.Room, host: e.Host}
+	// A room seen already settles the reference now (rooms are never dropped
+	// later); only forward references and hosts wait for the end.
+	_, roomKnown := b.roomIDs[e.Room]
+	if (e.Room != "" && !roomKnown) || e.Host != "" {
+		r := ref{seq: int32(seq), floor: int32(fi), at: at, typ: uint8(slices.Index(ElementTypes, e.Type)), host: e.Host}
+		if !roomKnown {
+			r.room = e.Room
+		}
 		if e.Host != "" {
-			g := e.Geometry
 			r.opening = geom.Opening{Offset: g.Offset, Width: g.Width, Sill: g.Sill, Height: g.Height}
 		}
 		b.refs = append(b.refs, r)
@@ -430,14 +470,14 @@ func (b *builder) addElement(e *Element, floor, path string, raw []byte) bool {
 	st.Properties += len(e.Properties)
 	fs := st.ByFloor[fl.ID]
 	fs.Elements++
-	if min, max, ok := e.Geometry.Bounds(); ok {
+	if min, max, ok := g.Bounds(); ok {
 		b.grow(&fs, fl.Elevation, min, max)
 	}
 	st.ByFloor[fl.ID] = fs
 	return true
 }
 
-func (b *builder) addConnection(cn *Connection, path string, raw []byte) bool {
+func (b *builder) addConnection(cn *Connection, path string, at where, raw []byte) bool {
 	c := &b.chk
 	c.base = path
 	ok := c.str("from", cn.From, true, 256)
@@ -453,7 +493,7 @@ func (b *builder) addConnection(cn *Connection, path string, raw []byte) bool {
 		b.main.add(path, CodeInvalidValue, "cannot keep the connection: %v", err)
 		return false
 	}
-	b.conns = append(b.conns, connRef{seq: seq, path: path, from: cn.From, to: cn.To})
+	b.conns = append(b.conns, connRef{seq: int32(seq), at: at, from: cn.From, to: cn.To})
 	b.m.Stats.Connections++
 	return true
 }
@@ -464,12 +504,13 @@ func (b *builder) finish() (*Model, error) {
 	m := b.m
 	st := &m.Stats
 	dropElement := func(r ref) {
-		m.skip[kindElement][r.seq] = true
+		m.skip[kindElement][int(r.seq)] = true
 		st.Elements--
-		st.ByType[r.typ]--
-		fs := st.ByFloor[r.floor]
+		st.ByType[ElementTypes[r.typ]]--
+		id := m.Building.Floors[r.floor].ID
+		fs := st.ByFloor[id]
 		fs.Elements--
-		st.ByFloor[r.floor] = fs
+		st.ByFloor[id] = fs
 	}
 	elementOK := func(id string) bool {
 		seq, ok := b.elemIDs[id]
@@ -479,9 +520,10 @@ func (b *builder) finish() (*Model, error) {
 		if r.room == "" {
 			continue
 		}
-		if !b.item("element", r.path, func() bool {
+		path := r.at.path("elements")
+		if !b.item("element", path, func() bool {
 			if _, ok := b.roomIDs[r.room]; !ok {
-				b.ps.add(r.path+".room", CodeUnknownReference, "room %q does not exist", r.room)
+				b.ps.add(path+".room", CodeUnknownReference, "room %q does not exist", r.room)
 				return false
 			}
 			return true
@@ -491,22 +533,22 @@ func (b *builder) finish() (*Model, error) {
 	}
 	m.openings = map[string][]geom.Opening{}
 	for _, r := range b.refs {
-		if r.host == "" || m.skip[kindElement][r.seq] {
+		if r.host == "" || m.skip[kindElement][int(r.seq)] {
 			continue
 		}
-		if !b.item("element", r.path, func() bool {
+		path := r.at.path("elements")
+		if !b.item("element", path, func() bool {
 			wall, isWall := b.walls[r.host]
 			switch {
 			case !elementOK(r.host):
-				b.ps.add(r.path+".host", CodeUnknownReference, "host wall %q does not exist", r.host)
+				b.ps.add(path+".host", CodeUnknownReference, "host wall %q does not exist", r.host)
 				return false
 			case !isWall:
-				b.ps.add(r.path+".host", CodeInvalidHost, "host %q is not a wall with line geometry", r.host)
+				b.ps.add(path+".host", CodeInvalidHost, "host %q is not a wall with line geometry", r.host)
 				return false
 			}
-			length := geom.Vec2(*wall.End).Sub(geom.Vec2(*wall.Start)).Len()
-			if why := geom.WallOpeningProblem(length, wall.Height, r.opening, m.openings[r.host]); why != "" {
-				b.ps.add(r.path+".geometry", CodeOpeningOutside, "does not fit host wall %q: %s", r.host, why)
+			if why := geom.WallOpeningProblem(wall.length(), wall.height, r.opening, m.openings[r.host]); why != "" {
+				b.ps.add(path+".geometry", CodeOpeningOutside, "does not fit host wall %q: %s", r.host, why)
 				return false
 			}
 			m.openings[r.host] = append(m.openings[r.host], r.opening)
@@ -516,17 +558,18 @@ func (b *builder) finish() (*Model, error) {
 		}
 	}
 	for _, c := range b.conns {
-		if !b.item("connection", c.path, func() bool {
+		path := c.at.path("")
+		if !b.item("connection", path, func() bool {
 			ok := true
 			for _, end := range []struct{ field, id string }{{"from", c.from}, {"to", c.to}} {
 				if !elementOK(end.id) {
-					b.ps.add(c.path+"."+end.field, CodeUnknownReference, "element %q does not exist", end.id)
+					b.ps.add(path+"."+end.field, CodeUnknownReference, "element %q does not exist", end.id)
 					ok = false
 				}
 			}
 			return ok
 		}) {
-			m.skip[kindConnection][c.seq] = true
+			m.skip[kindConnection][int(c.seq)] = true
 			st.Connections--
 		}
 	}
@@ -561,7 +604,7 @@ func (b *builder) finish() (*Model, error) {
 	}
 	m.walls = map[string]Geometry{}
 	for id := range m.openings {
-		m.walls[id] = b.walls[id]
+		m.walls[id] = b.walls[id].geometry()
 	}
 	b.refs, b.conns, b.walls = nil, nil, nil
 	return m, nil

@@ -64,7 +64,8 @@ func (d *Dir) Create(name, contentType string) (io.WriteCloser, error) {
 	}
 	h := sha256.New()
 	sf := &stagedFile{f: f, h: h, info: File{Name: name, ContentType: contentType}}
-	sf.w = bufio.NewWriterSize(io.MultiWriter(f, h), 256<<10)
+	// Small buffers: a format may hold many files open at once (one per floor).
+	sf.w = bufio.NewWriterSize(io.MultiWriter(f, h), 32<<10)
 	d.files = append(d.files, sf)
 	return sf, nil
 }
@@ -81,6 +82,10 @@ func (d *Dir) Commit() ([]File, error) {
 		}
 	}
 	for _, f := range d.files {
+		// CreateTemp makes files private; finished files are ordinary ones.
+		if err := os.Chmod(f.f.Name(), 0o644); err != nil {
+			return nil, err
+		}
 		if err := os.Rename(f.f.Name(), filepath.Join(d.dir, f.info.Name)); err != nil {
 			return nil, err
 		}
