@@ -30,6 +30,9 @@ type Option struct {
 	Enum []string
 	// Min and Max bound Int and Float options when Max > Min.
 	Min, Max float64
+	// Check, when set, checks a value of the right type further (a list of
+	// names, say), so bad options are refused before any work starts.
+	Check func(v any) error
 }
 
 func (o Option) check() error {
@@ -44,6 +47,14 @@ func (o Option) check() error {
 
 // value converts v (as decoded from JSON or given in Go) to the option's type and checks it.
 func (o Option) value(v any) (any, error) {
+	out, err := o.typed(v)
+	if err == nil && o.Check != nil {
+		err = o.Check(out)
+	}
+	return out, err
+}
+
+func (o Option) typed(v any) (any, error) {
 	switch o.Kind {
 	case String:
 		s, ok := v.(string)

@@ -55,7 +55,7 @@ type InvalidError struct {
 
 func (e *InvalidError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "invalid model: %d problem", len(e.Problems))
+	fmt.Fprintf(&b, "invalid: %d problem", len(e.Problems))
 	if len(e.Problems) != 1 {
 		b.WriteString("s")
 	}

@@ -1,0 +1,11 @@
+// Package all registers every output format: import it for its side effect.
+package all
+
+import (
+	_ "github.com/arxos/arxport/formats/csv"
+	_ "github.com/arxos/arxport/formats/geojson"
+	_ "github.com/arxos/arxport/formats/json"
+	_ "github.com/arxos/arxport/formats/parquet"
+	_ "github.com/arxos/arxport/formats/xlsx"
+	_ "github.com/arxos/arxport/formats/xml"
+)

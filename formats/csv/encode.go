@@ -1,0 +1,92 @@
+package csv
+
+import (
+	"io"
+	"strings"
+
+	"github.com/arxos/arxport/converters/tables"
+)
+
+// encoder writes RFC 4180 records. It is encoding/csv's Writer with UseCRLF,
+// specialised for typed values: numbers and booleans are appended without
+// going through strings, text gets the formula-injection guard, and an empty
+// string is written "" so that readers can tell it from null (an empty field).
+type encoder struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func newEncoder(w io.Writer) *encoder { return &encoder{w: w, buf: make([]byte, 0, 4096)} }
+
+func (e *encoder) header(t *tables.Table) {
+	for i, c := range t.Columns {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = appendText(e.buf, c.Name)
+	}
+	e.buf = append(e.buf, '\r', '\n')
+}
+
+func (e *encoder) row(row []tables.Value) error {
+	for i, v := range row {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		if v.Kind == tables.String {
+			e.buf = appendText(e.buf, tables.SafeText(v.Str))
+		} else {
+			e.buf = v.Append(e.buf)
+		}
+	}
+	e.buf = append(e.buf, '\r', '\n')
+	if len(e.buf) >= 2048 {
+		return e.flush()
+	}
+	return nil
+}
+
+func (e *encoder) flush() error {
+	if e.err != nil {
+		return e.err
+	}
+	if len(e.buf) > 0 {
+		_, e.err = e.w.Write(e.buf)
+		e.buf = e.buf[:0]
+	}
+	return e.err
+}
+
+// appendText appends a field, quoted when it holds a comma, quote or line
+// break, begins or ends with a space (which some readers trim), or is empty.
+func appendText(b []byte, s string) []byte {
+	if !needsQuotes(s) {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func needsQuotes(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' || s[0] == '\t' || s[len(s)-1] == '\t' {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
