@@ -1,0 +1,233 @@
+package conformance
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/arxos/arxport/converters/tables"
+	"github.com/arxos/arxport/formats"
+	_ "github.com/arxos/arxport/formats/all"
+	"github.com/arxos/arxport/gen"
+	"github.com/arxos/arxport/model"
+	"github.com/arxos/arxport/processors"
+)
+
+const readers = "../test/readers"
+
+// need skips the test when a reader is missing, or fails it when the CI says
+// every reader must be there.
+func need(t *testing.T, what string, ok bool) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("ARXPORT_REQUIRE_READERS") == "1" {
+		t.Fatalf("independent reader missing: %s (run .ci/install-readers.sh)", what)
+	}
+	t.Skipf("independent reader missing: %s (run .ci/install-readers.sh)", what)
+}
+
+func have(cmd string) bool { _, err := exec.LookPath(cmd); return err == nil }
+
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }
+
+func checkReaders(t *testing.T) {
+	need(t, "node", have("node"))
+	need(t, "test/readers/node_modules", exists(filepath.Join(readers, "node_modules")))
+	need(t, "xmllint", have("xmllint"))
+	need(t, "ogrinfo", have("ogrinfo"))
+	need(t, "csvclean", have("csvclean"))
+	need(t, "openpyxl", exec.Command("/usr/bin/python3", "-c", "import openpyxl").Run() == nil)
+}
+
+// source is a model the conformance run exports.
+type source struct {
+	name string
+	path string
+}
+
+// sources are the examples and generated buildings in several forms and units.
+func sources(t *testing.T) []source {
+	var out []source
+	paths, _ := filepath.Glob("../examples/*.*json")
+	for _, p := range paths {
+		out = append(out, source{filepath.Base(p), p})
+	}
+	dir := t.TempDir()
+	for _, o := range []gen.Options{
+		{Elements: 3000, Seed: 7, NDJSON: true},
+		{Elements: 1200, Seed: 8, Units: "mm"},
+		{Elements: 600, Floors: 2, Seed: 9, Units: "ft", NDJSON: true},
+	} {
+		name := fmt.Sprintf("gen-%d-%s-s%d.json", o.Elements, o.Units, o.Seed)
+		if o.NDJSON {
+			name += "l" // .jsonl: an NDJSON stream
+		}
+		path := filepath.Join(dir, name)
+		var buf bytes.Buffer
+		if _, err := gen.Write(&buf, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, source{name, path})
+	}
+	return out
+}
+
+// expectation is what the readers must find, computed from the model alone.
+type expectation struct {
+	Tables    map[string]int64             `json:"tables"`
+	Types     map[string]map[string]string `json:"types"`
+	RoomNames []string                     `json:"room_names"`
+	Features  int                          `json:"features"`
+}
+
+var readerType = map[tables.Kind]string{tables.String: "string", tables.Int: "int64", tables.Float: "double", tables.Bool: "boolean"}
+
+func expect(t *testing.T, m *model.Model) expectation {
+	e := expectation{Tables: map[string]int64{}, Types: map[string]map[string]string{}}
+	for _, tb := range tables.All {
+		e.Tables[tb.Name] = tables.Count(m, tb)
+		types := map[string]string{}
+		for _, c := range tb.Columns {
+			types[c.Name] = readerType[c.Kind]
+		}
+		e.Types[tb.Name] = types
+	}
+	err := m.Rooms(context.Background(), func(r *model.Room) error {
+		if r.Name != "" && len(e.RoomNames) < 40 {
+			e.RoomNames = append(e.RoomNames, r.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GeoJSON: one feature per room and per element.
+	e.Features = m.Stats.Rooms + m.Stats.Elements
+	return e
+}
+
+func TestIndependentReaders(t *testing.T) {
+	checkReaders(t)
+	schema, _ := filepath.Abs("../schemas/arxport-export.schema.json")
+	xsd, _ := filepath.Abs("../schemas/arxport-export.xsd")
+	for _, src := range sources(t) {
+		t.Run(src.name, func(t *testing.T) {
+			m, err := model.OpenFile(context.Background(), src.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			dir := t.TempDir()
+			exp := expect(t, m)
+			expPath := filepath.Join(dir, "expect.json")
+			data, _ := json.Marshal(exp)
+			os.WriteFile(expPath, data, 0o644)
+
+			for _, f := range formats.List() {
+				t.Run(f.Name, func(t *testing.T) {
+					out := filepath.Join(dir, f.Name)
+					files := export(t, f, m, out)
+					switch f.Name {
+					case "csv":
+						unzipped := filepath.Join(dir, "csv-tables")
+						unzip(t, filepath.Join(out, files[0].Name), unzipped)
+						run(t, "node", filepath.Join(readers, "check_csv.mjs"), unzipped, expPath)
+						run(t, "bash", filepath.Join(readers, "check_csv.sh"), unzipped)
+					case "parquet":
+						byTable := filepath.Join(dir, "parquet-tables")
+						os.MkdirAll(byTable, 0o755)
+						for _, file := range files {
+							parts := strings.Split(file.Name, ".") // model.<table>.parquet
+							table := parts[len(parts)-2]
+							os.Symlink(filepath.Join(out, file.Name), filepath.Join(byTable, table+".parquet"))
+						}
+						run(t, "node", filepath.Join(readers, "check_parquet.mjs"), byTable, expPath)
+					case "xlsx":
+						file := filepath.Join(out, files[0].Name)
+						run(t, "/usr/bin/python3", filepath.Join(readers, "check_xlsx.py"), file, expPath)
+						run(t, "node", filepath.Join(readers, "check_xlsx.mjs"), file, expPath)
+					case "json":
+						run(t, "node", "--max-old-space-size=8192", filepath.Join(readers, "check_json.mjs"),
+							filepath.Join(out, files[0].Name), schema, expPath)
+					case "xml":
+						run(t, "bash", filepath.Join(readers, "check_xml.sh"), filepath.Join(out, files[0].Name), xsd)
+					case "geojson":
+						run(t, "node", filepath.Join(readers, "check_geojson.mjs"), filepath.Join(out, files[0].Name), expPath)
+					default:
+						t.Errorf("format %s has no independent reader in this test", f.Name)
+					}
+				})
+			}
+		})
+	}
+}
+
+func export(t *testing.T, f *formats.Format, m *model.Model, dir string) []processors.File {
+	t.Helper()
+	vals, err := f.ParseOptions(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &formats.Job{Model: m, Base: "model", Time: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), Options: vals}
+	res, err := processors.ExportDir(context.Background(), f, j, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) == 0 {
+		t.Fatal("no files")
+	}
+	return res.Files
+}
+
+func run(t *testing.T, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(out, 40))
+	}
+}
+
+func tail(b []byte, n int) []byte {
+	lines := bytes.Split(b, []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return bytes.Join(lines, []byte("\n"))
+}
+
+func unzip(t *testing.T, path, dir string) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	os.MkdirAll(dir, 0o755)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, filepath.Base(f.Name)), data, 0o644)
+	}
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test suite: formatting, vet, race-enabled tests (including the conformance
+# tests that run the independent readers of FORMATS.md), then a short run of
+# every fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZTIME="${FUZZTIME:-10s}"
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/readers/node_modules/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+go test -race -count=1 ./...
+
+# Each fuzz target runs on its own for FUZZTIME.
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    echo "fuzz $pkg $target ($FUZZTIME)"
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg" > /tmp/arxport-fuzz.log 2>&1 || { cat /tmp/arxport-fuzz.log; exit 1; }
+  done
+done
+echo "fuzzing: every target ran for $FUZZTIME without a failure"
