@@ -29,6 +29,7 @@ type builder struct {
 	elemIDs map[string]int
 	walls   map[string]wallLine // line walls, in metres
 	refs    []ref               // references of elements still to check
+	pending map[int]bool        // elements with a reference still to check
 	conns   []connRef
 	skipped int // items left out, for the warning past maxWarnings
 }
@@ -83,8 +84,9 @@ func (w wallLine) length() float64 { return w.end.Sub(w.start).Len() }
 func newBuilder(ctx context.Context, o Options) *builder {
 	main := &problems{max: o.MaxProblems, warns: &warnings{seen: map[string]bool{}}}
 	b := &builder{ctx: ctx, opts: o, main: main, ps: main,
-		m:       &Model{floorIndex: map[string]int{}},
-		roomIDs: map[string]int{}, elemIDs: map[string]int{}, walls: map[string]wallLine{}}
+		m:       &Model{floorIndex: map[string]int{}, openings: map[string][]geom.Opening{}},
+		roomIDs: map[string]int{}, elemIDs: map[string]int{}, walls: map[string]wallLine{},
+		pending: map[int]bool{}}
 	b.chk = checker{ps: main, limits: o.Limits}
 	for k := range b.m.skip {
 		b.m.skip[k] = map[int]bool{}
@@ -441,28 +443,47 @@ func (b *builder) addElement(e *Element, floor, path string, at where, raw []byt
 	}
 	fl := b.m.Building.Floors[fi]
 	b.m.norm.element(e, fl.ID)
+	g := &e.Geometry
+	// References to items already settled are checked now; the rest (forward
+	// references, or to items that may still be dropped) wait for finish. Rooms
+	// are never dropped later, so a known room settles its reference.
+	_, roomKnown := b.roomIDs[e.Room]
+	pendingRoom := e.Room != "" && !roomKnown
+	pendingHost := false
+	var opening geom.Opening
+	if e.Host != "" {
+		opening = geom.Opening{Offset: g.Offset, Width: g.Width, Sill: g.Sill, Height: g.Height}
+		// An element that may still be dropped must not cut its wall yet.
+		if b.settled(e.Host) && !pendingRoom {
+			if !b.checkHost(path, e.Host, opening) {
+				return false
+			}
+		} else {
+			pendingHost = true
+		}
+	}
 	seq, err := store(b, kindElement, &b.m.elements, e, raw)
 	if err != nil {
 		b.main.add(path, CodeInvalidValue, "cannot keep the element: %v", err)
 		return false
 	}
 	b.elemIDs[e.ID] = seq
-	g := &e.Geometry
 	if e.Type == "wall" && g.Kind == KindLine {
 		b.walls[e.ID] = wallLine{start: *g.Start, end: *g.End, thickness: g.Thickness, height: g.Height, base: g.Base}
 	}
-	// A room seen already settles the reference now (rooms are never dropped
-	// later); only forward references and hosts wait for the end.
-	_, roomKnown := b.roomIDs[e.Room]
-	if (e.Room != "" && !roomKnown) || e.Host != "" {
-		r := ref{seq: int32(seq), floor: int32(fi), at: at, typ: uint8(slices.Index(ElementTypes, e.Type)), host: e.Host}
-		if !roomKnown {
+	if e.Host != "" && !pendingHost {
+		b.m.openings[e.Host] = append(b.m.openings[e.Host], opening)
+	}
+	if pendingRoom || pendingHost {
+		r := ref{seq: int32(seq), floor: int32(fi), at: at, typ: uint8(slices.Index(ElementTypes, e.Type)), opening: opening}
+		if pendingRoom {
 			r.room = e.Room
 		}
-		if e.Host != "" {
-			r.opening = geom.Opening{Offset: g.Offset, Width: g.Width, Sill: g.Sill, Height: g.Height}
+		if pendingHost {
+			r.host = e.Host
 		}
 		b.refs = append(b.refs, r)
+		b.pending[seq] = true
 	}
 	st := &b.m.Stats
 	st.Elements++
@@ -474,6 +495,26 @@ func (b *builder) addElement(e *Element, floor, path string, at where, raw []byt
 		b.grow(&fs, fl.Elevation, min, max)
 	}
 	st.ByFloor[fl.ID] = fs
+	return true
+}
+
+// settled reports whether an element exists and can no longer be dropped.
+func (b *builder) settled(id string) bool {
+	seq, ok := b.elemIDs[id]
+	return ok && !b.pending[seq] && !b.m.skip[kindElement][seq]
+}
+
+// checkHost checks that an opening fits its host wall and the wall's other openings.
+func (b *builder) checkHost(path, host string, o geom.Opening) bool {
+	wall, isWall := b.walls[host]
+	if !isWall {
+		b.ps.add(path+".host", CodeInvalidHost, "host %q is not a wall with line geometry", host)
+		return false
+	}
+	if why := geom.WallOpeningProblem(wall.length(), wall.height, o, b.m.openings[host]); why != "" {
+		b.ps.add(path+".geometry", CodeOpeningOutside, "does not fit host wall %q: %s", host, why)
+		return false
+	}
 	return true
 }
 
@@ -493,7 +534,9 @@ func (b *builder) addConnection(cn *Connection, path string, at where, raw []byt
 		b.main.add(path, CodeInvalidValue, "cannot keep the connection: %v", err)
 		return false
 	}
-	b.conns = append(b.conns, connRef{seq: int32(seq), at: at, from: cn.From, to: cn.To})
+	if !b.settled(cn.From) || !b.settled(cn.To) {
+		b.conns = append(b.conns, connRef{seq: int32(seq), at: at, from: cn.From, to: cn.To})
+	}
 	b.m.Stats.Connections++
 	return true
 }
@@ -531,24 +574,17 @@ func (b *builder) finish() (*Model, error) {
 			dropElement(r)
 		}
 	}
-	m.openings = map[string][]geom.Opening{}
 	for _, r := range b.refs {
 		if r.host == "" || m.skip[kindElement][int(r.seq)] {
 			continue
 		}
 		path := r.at.path("elements")
 		if !b.item("element", path, func() bool {
-			wall, isWall := b.walls[r.host]
-			switch {
-			case !elementOK(r.host):
+			if !elementOK(r.host) {
 				b.ps.add(path+".host", CodeUnknownReference, "host wall %q does not exist", r.host)
 				return false
-			case !isWall:
-				b.ps.add(path+".host", CodeInvalidHost, "host %q is not a wall with line geometry", r.host)
-				return false
 			}
-			if why := geom.WallOpeningProblem(wall.length(), wall.height, r.opening, m.openings[r.host]); why != "" {
-				b.ps.add(path+".geometry", CodeOpeningOutside, "does not fit host wall %q: %s", r.host, why)
+			if !b.checkHost(path, r.host, r.opening) {
 				return false
 			}
 			m.openings[r.host] = append(m.openings[r.host], r.opening)
