@@ -40,3 +40,39 @@ func TestValidThroughModel(t *testing.T) {
 		})
 	}
 }
+
+// The measures the formats print agree with the solids the 3D formats build.
+func TestMeasuresMatchSolids(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := Write(&buf, Options{Elements: 2000, Seed: 11, NDJSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Open(context.Background(), &buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	err = m.Elements(context.Background(), func(e *model.Element) error {
+		ms := m.Measure(e)
+		var vol float64
+		for _, s := range m.Solids(e) {
+			vol += s.Volume()
+			lo, hi := s.BBox()
+			for k := range 3 {
+				if lo[k] < ms.Min[k]-1e-9 || hi[k] > ms.Max[k]+1e-9 {
+					t.Errorf("%s: solid box %v..%v outside measured %v..%v", e.ID, lo, hi, ms.Min, ms.Max)
+					return nil
+				}
+			}
+		}
+		if e.Geometry.Kind != model.KindMesh || ms.Closed {
+			if d := vol - ms.Volume; d > 1e-6*max(1, vol) || -d > 1e-6*max(1, vol) {
+				t.Errorf("%s (%s): solids %v m³, measured %v m³", e.ID, e.Geometry.Kind, vol, ms.Volume)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -79,10 +79,13 @@ func (m *Model) Measure(e *Element) Measures {
 	out := Measures{Closed: true}
 	switch g.Kind {
 	case KindLine:
+		// Openings lie inside their wall and never overlap (validated), so
+		// the volume needs no solid.
 		out.Length = g.End.Sub(*g.Start).Len()
 		out.Area = out.Length * g.Thickness
-		for _, s := range m.Solids(e) {
-			out.Volume += s.Volume()
+		out.Volume = out.Area * g.Height
+		for _, o := range m.openings[e.ID] {
+			out.Volume -= o.Width * o.Height * g.Thickness
 		}
 	case KindExtrusion:
 		out.Area = geom.Area(g.Profile)
@@ -113,15 +116,20 @@ func (m *Model) Measure(e *Element) Measures {
 }
 
 func (m *Model) bounds(e *Element) (min, max geom.Vec3, ok bool) {
-	if e.Geometry.Kind != KindOpening {
-		return e.Geometry.Bounds()
+	g := &e.Geometry
+	if g.Kind != KindOpening {
+		return g.Bounds()
 	}
-	ss := m.Solids(e)
-	if len(ss) == 0 {
+	w, ok := m.walls[e.Host]
+	if !ok {
 		return min, max, false
 	}
-	min, max = ss[0].BBox()
-	return min, max, true
+	// The opening is the part of its wall between offset and offset+width.
+	d := w.End.Sub(*w.Start)
+	u := d.Scale(1 / d.Len())
+	a, b := w.Start.Add(u.Scale(g.Offset)), w.Start.Add(u.Scale(g.Offset+g.Width))
+	part := Geometry{Kind: KindLine, Start: &a, End: &b, Thickness: w.Thickness, Base: w.Base + g.Sill, Height: g.Height}
+	return part.Bounds()
 }
 
 // Wall returns the line geometry of a wall that hosts openings, in metres.

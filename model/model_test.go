@@ -106,6 +106,13 @@ func TestDocument(t *testing.T) {
 	if want := 20*0.3*4 - 0.3*2.1; math.Abs(wall.Volume-want) > 1e-9 || wall.Length != 20 {
 		t.Errorf("wall measures %+v, want volume %v", wall, want)
 	}
+	var solid float64
+	for _, s := range m.Solids(&elems[0]) {
+		solid += s.Volume()
+	}
+	if math.Abs(solid-wall.Volume) > 1e-9 {
+		t.Errorf("wall solids hold %v m³, Measure says %v", solid, wall.Volume)
+	}
 	door := m.Measure(&elems[1])
 	if math.Abs(door.Volume-0.3*2.1) > 1e-9 || math.Abs(door.Min[1]-9.85) > 1e-9 {
 		t.Errorf("door measures %+v", door)
