@@ -88,8 +88,8 @@ func run(work string, sizes, formats []string, runs int) error {
 type measure struct {
 	secs    float64 // the whole command: read, validate, convert, write
 	convert float64 // the conversion alone, as the command reports it
-	bytes int64
-	rssKB int64
+	bytes   int64
+	rssKB   int64
 }
 
 func exportOnce(bin, model, format, out string) (measure, error) {
