@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/arxos/arxport/converters/tables"
+	"github.com/arxos/arxport/converters/tables/tablestest"
 	"github.com/arxos/arxport/formats"
 	_ "github.com/arxos/arxport/formats/all"
 	"github.com/arxos/arxport/gen"
@@ -64,6 +65,12 @@ func sources(t *testing.T) []source {
 		out = append(out, source{filepath.Base(p), p})
 	}
 	dir := t.TempDir()
+	// Names a spreadsheet would run as formulas, CJK, a room with a hole.
+	sample := filepath.Join(dir, "tables-sample.json")
+	if err := os.WriteFile(sample, []byte(tablestest.Sample), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, source{"tables-sample.json", sample})
 	for _, o := range []gen.Options{
 		{Elements: 3000, Seed: 7, NDJSON: true},
 		{Elements: 1200, Seed: 8, Units: "mm"},
@@ -133,9 +140,15 @@ func TestIndependentReaders(t *testing.T) {
 			defer m.Close()
 			dir := t.TempDir()
 			exp := expect(t, m)
-			expPath := filepath.Join(dir, "expect.json")
-			data, _ := json.Marshal(exp)
-			os.WriteFile(expPath, data, 0o644)
+			expPath := writeExpectation(t, dir, "expect.json", exp)
+			// Spreadsheets guard text that would run as a formula, so csv and
+			// xlsx must hold the guarded names.
+			sheet := exp
+			sheet.RoomNames = nil
+			for _, n := range exp.RoomNames {
+				sheet.RoomNames = append(sheet.RoomNames, tables.SafeText(n))
+			}
+			sheetPath := writeExpectation(t, dir, "expect-sheet.json", sheet)
 
 			for _, f := range formats.List() {
 				t.Run(f.Name, func(t *testing.T) {
@@ -145,7 +158,7 @@ func TestIndependentReaders(t *testing.T) {
 					case "csv":
 						unzipped := filepath.Join(dir, "csv-tables")
 						unzip(t, filepath.Join(out, files[0].Name), unzipped)
-						run(t, "node", filepath.Join(readers, "check_csv.mjs"), unzipped, expPath)
+						run(t, "node", filepath.Join(readers, "check_csv.mjs"), unzipped, sheetPath)
 						run(t, "bash", filepath.Join(readers, "check_csv.sh"), unzipped)
 					case "parquet":
 						byTable := filepath.Join(dir, "parquet-tables")
@@ -158,8 +171,8 @@ func TestIndependentReaders(t *testing.T) {
 						run(t, "node", filepath.Join(readers, "check_parquet.mjs"), byTable, expPath)
 					case "xlsx":
 						file := filepath.Join(out, files[0].Name)
-						run(t, "/usr/bin/python3", filepath.Join(readers, "check_xlsx.py"), file, expPath)
-						run(t, "node", filepath.Join(readers, "check_xlsx.mjs"), file, expPath)
+						run(t, "/usr/bin/python3", filepath.Join(readers, "check_xlsx.py"), file, sheetPath)
+						run(t, "node", filepath.Join(readers, "check_xlsx.mjs"), file, sheetPath)
 					case "json":
 						run(t, "node", "--max-old-space-size=8192", filepath.Join(readers, "check_json.mjs"),
 							filepath.Join(out, files[0].Name), schema, expPath)
@@ -174,6 +187,19 @@ func TestIndependentReaders(t *testing.T) {
 			}
 		})
 	}
+}
+
+func writeExpectation(t *testing.T, dir, name string, e expectation) string {
+	t.Helper()
+	data, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func export(t *testing.T, f *formats.Format, m *model.Model, dir string) []processors.File {

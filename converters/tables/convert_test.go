@@ -3,6 +3,7 @@ package tables_test
 import (
 	"context"
 	"errors"
+	"github.com/arxos/arxport/formats/formattest"
 	"math"
 	"slices"
 	"strings"
@@ -66,7 +67,7 @@ func find(rows []map[string]tables.Value, col, want string) map[string]tables.Va
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestConvertSample(t *testing.T) {
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	c, j := convert(t, m)
 	var total int64
 	for name, want := range tablestest.Counts(m) {
@@ -156,7 +157,7 @@ func TestConvertSample(t *testing.T) {
 }
 
 func TestConvertSubset(t *testing.T) {
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	c, _ := convert(t, m, tables.Equipment)
 	if len(c.rows) != 1 || len(c.rows["equipment"]) != 2 {
 		t.Errorf("equipment only: got tables %v", c.seq)
@@ -164,7 +165,7 @@ func TestConvertSubset(t *testing.T) {
 }
 
 func TestConvertNDJSON(t *testing.T) {
-	m := tablestest.Generated(t, 2000)
+	m := formattest.Generated(t, 2000)
 	c, _ := convert(t, m)
 	for name, want := range tablestest.Counts(m) {
 		if got := int64(len(c.rows[name])); got != want {
@@ -181,7 +182,7 @@ func (p *progress) Progress(stage string, done, total int64) {
 }
 
 func TestConvertProgress(t *testing.T) {
-	m := tablestest.Generated(t, 10000)
+	m := formattest.Generated(t, 10000)
 	p := &progress{}
 	j := &formats.Job{Model: m, Progress: p}
 	n := 0
@@ -195,7 +196,7 @@ func TestConvertProgress(t *testing.T) {
 }
 
 func TestConvertStops(t *testing.T) {
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := tables.Convert(ctx, &formats.Job{Model: m}, tables.SinkFunc(func(*tables.Table, []tables.Value) error {
@@ -206,7 +207,7 @@ func TestConvertStops(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 
-	big := tablestest.Generated(t, 20000)
+	big := formattest.Generated(t, 20000)
 	ctx, cancel = context.WithCancel(context.Background())
 	rows := 0
 	err = tables.Convert(ctx, &formats.Job{Model: big}, tables.SinkFunc(func(*tables.Table, []tables.Value) error {

@@ -6,8 +6,6 @@ import (
 	"context"
 	stdcsv "encoding/csv"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,7 +145,7 @@ func column(recs [][]string, name string) []string {
 }
 
 func TestZip(t *testing.T) {
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	out := formattest.Write(t, "csv", m, nil)
 	if !slices.Equal(out.Names(), []string{"model.csv.zip"}) || out.Types["model.csv.zip"] != "application/zip" {
 		t.Fatalf("files %v %v", out.Names(), out.Types)
@@ -197,7 +195,7 @@ func TestZip(t *testing.T) {
 }
 
 func TestOneTable(t *testing.T) {
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	out := formattest.Write(t, "csv", m, map[string]any{"tables": "rooms", "bom": true})
 	if !slices.Equal(out.Names(), []string{"model.rooms.csv"}) || !strings.HasPrefix(out.Types["model.rooms.csv"], "text/csv") {
 		t.Fatalf("files %v", out.Names())
@@ -212,7 +210,7 @@ func TestOneTable(t *testing.T) {
 }
 
 func TestBadOption(t *testing.T) {
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	f, _ := formats.Lookup("csv")
 	// Refused when the options are checked, before any work starts...
 	if _, err := f.ParseOptions(map[string]any{"tables": "rooms,walls"}); err == nil || !strings.Contains(err.Error(), "walls") {
@@ -227,7 +225,7 @@ func TestBadOption(t *testing.T) {
 }
 
 func TestGenerated(t *testing.T) {
-	m := tablestest.Generated(t, 3000)
+	m := formattest.Generated(t, 3000)
 	checkTables(t, m, readTables(t, formattest.Write(t, "csv", m, nil), true), tables.All)
 }
 
@@ -238,11 +236,11 @@ func TestFlatMemory(t *testing.T) {
 		t.Skip("slow")
 	}
 	peak := func(n int) uint64 {
-		m := tablestest.Generated(t, n)
+		m := formattest.Generated(t, n)
 		f, _ := formats.Lookup("csv")
 		vals, _ := f.ParseOptions(nil)
 		return tablestest.PeakHeap(func() {
-			j := &formats.Job{Model: m, Out: &tablestest.Discard{}, Base: "b", Options: vals, TempDir: t.TempDir()}
+			j := &formats.Job{Model: m, Out: &formattest.Discard{}, Base: "b", Options: vals, TempDir: t.TempDir()}
 			if err := f.Write(context.Background(), j); err != nil {
 				t.Fatal(err)
 			}
@@ -252,37 +250,6 @@ func TestFlatMemory(t *testing.T) {
 	t.Logf("peak heap: %d KiB for 5k elements, %d KiB for 50k", small>>10, large>>10)
 	if large > 2*small+8<<20 {
 		t.Errorf("memory grows with the model: %d KiB for 5k elements, %d KiB for 50k", small>>10, large>>10)
-	}
-}
-
-// TestReaders runs the independent readers (DuckDB strict CSV, csvkit) when
-// ARXPORT_READERS=1.
-func TestReaders(t *testing.T) {
-	dir := tablestest.Readers(t)
-	for i, text := range []string{tablestest.Sample, ""} {
-		var m *model.Model
-		if text == "" {
-			m = tablestest.Generated(t, 5000)
-		} else {
-			m = tablestest.Open(t, text)
-		}
-		out := formattest.Write(t, "csv", m, nil)
-		tmp := t.TempDir()
-		data := out.Files["model.csv.zip"].Bytes()
-		zr, _ := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		for _, f := range zr.File {
-			rc, _ := f.Open()
-			b, _ := io.ReadAll(rc)
-			os.WriteFile(filepath.Join(tmp, f.Name), b, 0o644)
-		}
-		var names []string
-		if i == 0 {
-			names = []string{"'" + tablestest.Formula, tablestest.Unicode, "Main Lobby"}
-		}
-		expect := filepath.Join(tmp, "expect.json")
-		os.WriteFile(expect, tablestest.Expectation(m, names...), 0o644)
-		tablestest.RunReader(t, dir, "check_csv.mjs", tmp, expect)
-		tablestest.RunReader(t, dir, "check_csv.sh", tmp)
 	}
 }
 
@@ -310,22 +277,7 @@ func FuzzWrite(f *testing.F) {
 }
 
 func BenchmarkWrite(b *testing.B) {
-	for _, kind := range []string{"ndjson", "json"} {
-		b.Run(kind, func(b *testing.B) {
-			m := tablestest.Models(b, 10000)[kind]
-			f, _ := formats.Lookup("csv")
-			vals, _ := f.ParseOptions(nil)
-			dir := b.TempDir()
-			b.ReportAllocs()
-			b.ResetTimer()
-			rate := tablestest.StartRate()
-			for range b.N {
-				j := &formats.Job{Model: m, Out: &tablestest.Discard{}, Base: "b", Time: formattest.Time, Options: vals, TempDir: dir}
-				if err := f.Write(context.Background(), j); err != nil {
-					b.Fatal(err)
-				}
-			}
-			rate.Report(b, float64(m.Stats.Elements)*float64(b.N), "elements")
-		})
+	for kind, m := range map[string]*model.Model{"ndjson": formattest.Generated(b, 10000), "json": formattest.GeneratedDoc(b, 10000)} {
+		b.Run(kind, func(b *testing.B) { formattest.Bench(b, "csv", m, nil) })
 	}
 }

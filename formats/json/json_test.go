@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"strings"
 	"sync"
@@ -332,36 +331,8 @@ func FuzzWrite(f *testing.F) {
 // BenchmarkWrite converts a generated building of 10,000 elements, streamed
 // from NDJSON as the service does for large models.
 func BenchmarkWrite(b *testing.B) {
-	m := formattest.Open(b, generated(b, 10000))
-	f, _ := formats.Lookup("json")
-	vals, _ := f.ParseOptions(nil)
-	var size int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		out := &countingOutput{}
-		j := &formats.Job{Model: m, Out: out, Base: "m", Time: formattest.Time, Options: vals}
-		if err := f.Write(context.Background(), j); err != nil {
-			b.Fatal(err)
-		}
-		size = out.n
-	}
-	b.StopTimer()
-	sec := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(float64(m.Stats.Elements)/sec, "elements/s")
-	b.ReportMetric(float64(size)/1e6/sec, "MB/s")
-	b.ReportMetric(float64(size), "bytes/op-file")
+	formattest.Bench(b, "json", formattest.Generated(b, 10000), nil)
 }
-
-// countingOutput discards what is written and counts it.
-type countingOutput struct{ n int64 }
-
-func (c *countingOutput) Create(string, string) (io.WriteCloser, error) { return countingFile{c}, nil }
-
-type countingFile struct{ c *countingOutput }
-
-func (f countingFile) Write(p []byte) (int, error) { f.c.n += int64(len(p)); return len(p), nil }
-func (f countingFile) Close() error                { return nil }
 
 // generated is a building of about n elements from the project's generator.
 func generated(t testing.TB, n int) string {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -140,7 +138,7 @@ func column(rows [][]any, tb *tables.Table, name string) []any {
 }
 
 func TestFiles(t *testing.T) {
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	out := formattest.Write(t, "parquet", m, nil)
 	got := checkFiles(t, m, out, tables.All)
 	// Text is written as it is: parquet is no spreadsheet.
@@ -199,7 +197,7 @@ func checkCRC(t testing.TB, data []byte, md *format.ColumnMetaData) {
 }
 
 func TestOptions(t *testing.T) {
-	m := tablestest.Generated(t, 2000)
+	m := formattest.Generated(t, 2000)
 	for _, tc := range []struct {
 		codec string
 		want  format.CompressionCodec
@@ -231,7 +229,7 @@ func TestOptions(t *testing.T) {
 }
 
 func TestGenerated(t *testing.T) {
-	m := tablestest.Generated(t, 3000)
+	m := formattest.Generated(t, 3000)
 	checkFiles(t, m, formattest.Write(t, "parquet", m, nil), tables.All)
 }
 
@@ -240,11 +238,11 @@ func TestFlatMemory(t *testing.T) {
 		t.Skip("slow")
 	}
 	peak := func(n int) uint64 {
-		m := tablestest.Generated(t, n)
+		m := formattest.Generated(t, n)
 		f, _ := formats.Lookup("parquet")
 		vals, _ := f.ParseOptions(map[string]any{"row_group_rows": 2000})
 		return tablestest.PeakHeap(func() {
-			j := &formats.Job{Model: m, Out: &tablestest.Discard{}, Base: "b", Options: vals}
+			j := &formats.Job{Model: m, Out: &formattest.Discard{}, Base: "b", Options: vals}
 			if err := f.Write(context.Background(), j); err != nil {
 				t.Fatal(err)
 			}
@@ -254,25 +252,6 @@ func TestFlatMemory(t *testing.T) {
 	t.Logf("peak heap: %d KiB for 5k elements, %d KiB for 50k", small>>10, large>>10)
 	if large > 2*small+8<<20 {
 		t.Errorf("memory grows with the model: %d KiB for 5k elements, %d KiB for 50k", small>>10, large>>10)
-	}
-}
-
-// TestReaders runs DuckDB and hyparquet when ARXPORT_READERS=1.
-func TestReaders(t *testing.T) {
-	dir := tablestest.Readers(t)
-	for i, m := range []*model.Model{tablestest.Open(t, tablestest.Sample), tablestest.Generated(t, 5000)} {
-		out := formattest.Write(t, "parquet", m, nil)
-		tmp := t.TempDir()
-		for _, tb := range tables.All {
-			os.WriteFile(filepath.Join(tmp, tb.Name+".parquet"), out.Files["model."+tb.Name+".parquet"].Bytes(), 0o644)
-		}
-		var names []string
-		if i == 0 {
-			names = []string{tablestest.Formula, tablestest.Unicode, "Main Lobby"}
-		}
-		expect := filepath.Join(tmp, "expect.json")
-		os.WriteFile(expect, tablestest.Expectation(m, names...), 0o644)
-		tablestest.RunReader(t, dir, "check_parquet.mjs", tmp, expect)
 	}
 }
 
@@ -294,22 +273,7 @@ func FuzzWrite(f *testing.F) {
 }
 
 func BenchmarkWrite(b *testing.B) {
-	for _, kind := range []string{"ndjson", "json"} {
-		b.Run(kind, func(b *testing.B) {
-			m := tablestest.Models(b, 10000)[kind]
-			f, _ := formats.Lookup("parquet")
-			vals, _ := f.ParseOptions(nil)
-			dir := b.TempDir()
-			b.ReportAllocs()
-			b.ResetTimer()
-			rate := tablestest.StartRate()
-			for range b.N {
-				j := &formats.Job{Model: m, Out: &tablestest.Discard{}, Base: "b", Time: formattest.Time, Options: vals, TempDir: dir}
-				if err := f.Write(context.Background(), j); err != nil {
-					b.Fatal(err)
-				}
-			}
-			rate.Report(b, float64(m.Stats.Elements)*float64(b.N), "elements")
-		})
+	for kind, m := range map[string]*model.Model{"ndjson": formattest.Generated(b, 10000), "json": formattest.GeneratedDoc(b, 10000)} {
+		b.Run(kind, func(b *testing.B) { formattest.Bench(b, "parquet", m, nil) })
 	}
 }

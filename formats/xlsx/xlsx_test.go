@@ -5,12 +5,11 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -109,7 +108,7 @@ func checkWorkbook(t testing.TB, m *model.Model, f *excelize.File) map[string][]
 }
 
 func TestWorkbook(t *testing.T) {
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	warnings := 0
 	f, data := open(t, writeWarn(t, m, &warnings))
 	if warnings != 0 {
@@ -217,7 +216,7 @@ func column(rows [][]string, tb *tables.Table, name string) []string {
 func TestSplit(t *testing.T) {
 	defer func(n int) { maxRows = n }(maxRows)
 	maxRows = 4 // a header and three rows
-	m := tablestest.Open(t, tablestest.Sample)
+	m := formattest.Open(t, tablestest.Sample)
 	warnings := 0
 	f, _ := open(t, writeWarn(t, m, &warnings))
 	want := []string{"Summary", "Floors", "Rooms", "Elements", "Elements (2)", "Elements (3)", "Equipment",
@@ -241,28 +240,9 @@ func TestSplit(t *testing.T) {
 }
 
 func TestGenerated(t *testing.T) {
-	m := tablestest.Generated(t, 2000)
+	m := formattest.Generated(t, 2000)
 	f, _ := open(t, formattest.Write(t, "xlsx", m, nil))
 	checkWorkbook(t, m, f)
-}
-
-// TestReaders runs openpyxl, exceljs and SheetJS when ARXPORT_READERS=1.
-func TestReaders(t *testing.T) {
-	dir := tablestest.Readers(t)
-	for i, m := range []*model.Model{tablestest.Open(t, tablestest.Sample), tablestest.Generated(t, 5000)} {
-		out := formattest.Write(t, "xlsx", m, nil)
-		tmp := t.TempDir()
-		path := filepath.Join(tmp, "model.xlsx")
-		os.WriteFile(path, out.Files["model.xlsx"].Bytes(), 0o644)
-		var names []string
-		if i == 0 {
-			names = []string{"'" + tablestest.Formula, tablestest.Unicode, "Main Lobby"}
-		}
-		expect := filepath.Join(tmp, "expect.json")
-		os.WriteFile(expect, tablestest.Expectation(m, names...), 0o644)
-		tablestest.RunReader(t, dir, "check_xlsx.py", path, expect)
-		tablestest.RunReader(t, dir, "check_xlsx.mjs", path, expect)
-	}
 }
 
 func FuzzWrite(f *testing.F) {
@@ -282,27 +262,15 @@ func FuzzWrite(f *testing.F) {
 }
 
 func BenchmarkWrite(b *testing.B) {
-	for _, kind := range []string{"ndjson", "json"} {
+	for kind, m := range map[string]*model.Model{"ndjson": formattest.Generated(b, 10000), "json": formattest.GeneratedDoc(b, 10000)} {
 		b.Run(kind, func(b *testing.B) {
-			m := tablestest.Models(b, 10000)[kind]
-			f, _ := formats.Lookup("xlsx")
-			vals, _ := f.ParseOptions(nil)
-			dir := b.TempDir()
 			var rows int64
 			for _, tb := range tables.All {
 				rows += tables.Count(m, tb)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			rate := tablestest.StartRate()
-			for range b.N {
-				j := &formats.Job{Model: m, Out: &tablestest.Discard{}, Base: "b", Time: formattest.Time, Options: vals, TempDir: dir}
-				if err := f.Write(context.Background(), j); err != nil {
-					b.Fatal(err)
-				}
-			}
-			rate.Report(b, float64(m.Stats.Elements)*float64(b.N), "elements")
-			rate.Report(b, float64(rows)*float64(b.N), "rows")
+			start := time.Now()
+			formattest.Bench(b, "xlsx", m, nil)
+			b.ReportMetric(float64(rows)*float64(b.N)/time.Since(start).Seconds(), "rows/s")
 		})
 	}
 }

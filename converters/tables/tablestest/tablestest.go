@@ -1,27 +1,19 @@
 // Package tablestest holds what the tests of the tables formats (csv, xlsx,
-// parquet) share: small models with awkward text, expected row counts, a fuzz
-// template, a generated model for benchmarks, and a bridge to the independent
-// readers under test/readers.
+// parquet) share: a small model with awkward text, expected row counts, a fuzz
+// template and a heap probe. Generated models, discarding outputs and the
+// benchmark loop are formattest's, shared by every format.
 package tablestest
 
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
-	"testing"
 	"time"
 
-	"github.com/arxos/arxport/converters/tables"
-	"github.com/arxos/arxport/gen"
 	"github.com/arxos/arxport/model"
 )
 
@@ -79,17 +71,6 @@ const Sample = `{
   "connections": [{"from": "PANEL_1", "to": "HVAC_01", "type": "power", "spec": "120V/1PH/20A"},
                   {"from": "PANEL_1", "to": "M-1", "type": "logical"}]
 }`
-
-// Open reads a model from JSON or NDJSON text, failing the test if it is invalid.
-func Open(t testing.TB, text string) *model.Model {
-	t.Helper()
-	m, err := model.Open(context.Background(), strings.NewReader(text), nil)
-	if err != nil {
-		t.Fatalf("model: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
-}
 
 // Counts returns the rows each table must have, from the model's statistics
 // (not from the converter, so a converter that drops rows is caught).
@@ -152,120 +133,6 @@ func OpenFuzz(name, key, text string, num float64, flag bool) *model.Model {
 	return m
 }
 
-// Generated writes a generated building of about n elements as NDJSON into a
-// temporary file and opens it, so that rooms and elements stream from spool
-// files as they do in production.
-func Generated(tb testing.TB, n int) *model.Model { return generated(tb, n, true) }
-
-// GeneratedDoc is Generated as one JSON document, which the model holds in
-// memory: the conversion then runs without the spool's decoding.
-func GeneratedDoc(tb testing.TB, n int) *model.Model { return generated(tb, n, false) }
-
-func generated(tb testing.TB, n int, ndjson bool) *model.Model {
-	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "model.json")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := gen.Write(f, gen.Options{Elements: n, Seed: 1, NDJSON: ndjson}); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	m, err := model.OpenFile(context.Background(), path, &model.Options{TempDir: tb.TempDir()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { m.Close() })
-	return m
-}
-
-// Models are the inputs benchmarks run on: a generated building of n elements
-// as NDJSON (streamed from spool files) and as a JSON document (in memory).
-func Models(tb testing.TB, n int) map[string]*model.Model {
-	return map[string]*model.Model{"ndjson": Generated(tb, n), "json": GeneratedDoc(tb, n)}
-}
-
-// Expectation is the EXPECT.json the independent readers take: rows per table,
-// the type of every column, and room names that must come back intact.
-func Expectation(m *model.Model, roomNames ...string) []byte {
-	if roomNames == nil {
-		roomNames = []string{}
-	}
-	types := map[string]map[string]string{}
-	for _, t := range tables.All {
-		cols := map[string]string{}
-		for _, c := range t.Columns {
-			cols[c.Name] = c.Kind.String()
-		}
-		types[t.Name] = cols
-	}
-	b, _ := json.Marshal(map[string]any{
-		"tables":           Counts(m),
-		"types":            types,
-		"room_names":       roomNames,
-		"room_name_column": "name",
-	})
-	return b
-}
-
-// Readers returns the directory of the independent readers when the
-// environment asks for them (ARXPORT_READERS=1) and they are installed;
-// otherwise it skips the test.
-func Readers(t *testing.T) string {
-	t.Helper()
-	if os.Getenv("ARXPORT_READERS") == "" {
-		t.Skip("set ARXPORT_READERS=1 to run the independent readers")
-	}
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "test", "readers")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
-		t.Skipf("readers not installed in %s", dir)
-	}
-	return dir
-}
-
-// RunReader runs one reader script (node for .mjs, /usr/bin/python3 for .py,
-// bash for .sh) and fails the test with its output unless it succeeds.
-func RunReader(t *testing.T, dir, script string, args ...string) {
-	t.Helper()
-	var cmd *exec.Cmd
-	path := filepath.Join(dir, script)
-	switch filepath.Ext(script) {
-	case ".mjs":
-		cmd = exec.Command("node", append([]string{path}, args...)...)
-	case ".py":
-		cmd = exec.Command("/usr/bin/python3", append([]string{path}, args...)...)
-	default:
-		cmd = exec.Command("bash", append([]string{path}, args...)...)
-	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Errorf("%s: %v\n%s", script, err, out)
-		return
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	t.Logf("%s", lines[len(lines)-1])
-}
-
-// Discard is an Output that throws files away, counting their bytes: for
-// benchmarks, where keeping the output would measure memory, not the writer.
-type Discard struct {
-	Bytes atomic.Int64
-}
-
-// Create implements formats.Output.
-func (d *Discard) Create(name, contentType string) (io.WriteCloser, error) {
-	return discardFile{d}, nil
-}
-
-type discardFile struct{ d *Discard }
-
-func (f discardFile) Write(p []byte) (int, error) { f.d.Bytes.Add(int64(len(p))); return len(p), nil }
-func (discardFile) Close() error                  { return nil }
-
 // PeakHeap runs fn and returns how far the heap rose above where it was when
 // fn started, sampled every few milliseconds. The collector runs often
 // meanwhile (GOGC=10), so the figure is close to what fn keeps live.
@@ -300,31 +167,4 @@ func PeakHeap(fn func()) uint64 {
 	close(stop)
 	wg.Wait()
 	return peak.Load()
-}
-
-// Rate measures a benchmark loop: items per second of wall time, and per
-// second of CPU time used by the process (user and system), which stays
-// meaningful on a machine that other work keeps busy.
-type Rate struct {
-	wall time.Time
-	cpu  time.Duration
-}
-
-// StartRate starts measuring.
-func StartRate() Rate { return Rate{wall: time.Now(), cpu: cpuTime()} }
-
-// Report adds "<unit>/s" and "<unit>/cpu-s" metrics for n items in all.
-func (r Rate) Report(b *testing.B, n float64, unit string) {
-	b.ReportMetric(n/time.Since(r.wall).Seconds(), unit+"/s")
-	if cpu := cpuTime() - r.cpu; cpu > 0 {
-		b.ReportMetric(n/cpu.Seconds(), unit+"/cpu-s")
-	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
