@@ -158,3 +158,21 @@ func Names() []string {
 	}
 	return out
 }
+
+// WriteFile creates one output file, hands it to fn and closes it, returning the
+// first error: the shape of every format that writes a single file.
+func (j *Job) WriteFile(ctx context.Context, name, contentType string, fn func(io.Writer) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, err := j.Out.Create(name, contentType)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return fn(f)
+}

@@ -16,6 +16,7 @@ package json
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
@@ -48,24 +49,14 @@ var Format = &formats.Format{
 
 func init() { formats.Register(Format) }
 
-func write(ctx context.Context, j *formats.Job) (err error) {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f, err := j.Out.Create(j.Base+".json", ContentType)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
+func write(ctx context.Context, j *formats.Job) error {
+	return j.WriteFile(ctx, j.Base+".json", ContentType, func(f io.Writer) error {
+		w := NewWriter(f, j.Options.Bool("indent"))
+		if err := Encode(ctx, j, w); err != nil {
+			return err
 		}
-	}()
-	w := NewWriter(f, j.Options.Bool("indent"))
-	if err := Encode(ctx, j, w); err != nil {
-		return err
-	}
-	return w.End()
+		return w.End()
+	})
 }
 
 // Encode writes j.Model as one arxport.export/v1 document to w, reporting

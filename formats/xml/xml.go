@@ -21,6 +21,7 @@ package xml
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -54,24 +55,14 @@ var Format = &formats.Format{
 
 func init() { formats.Register(Format) }
 
-func write(ctx context.Context, j *formats.Job) (err error) {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f, err := j.Out.Create(j.Base+".xml", ContentType)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
+func write(ctx context.Context, j *formats.Job) error {
+	return j.WriteFile(ctx, j.Base+".xml", ContentType, func(f io.Writer) error {
+		w := newWriter(f)
+		if err := encode(ctx, j, w); err != nil {
+			return err
 		}
-	}()
-	w := newWriter(f)
-	if err := encode(ctx, j, w); err != nil {
-		return err
-	}
-	return w.flush()
+		return w.flush()
+	})
 }
 
 func encode(ctx context.Context, j *formats.Job, w *writer) error {
