@@ -15,7 +15,7 @@ import (
 )
 
 // builder reads a model once: it checks every item, indexes ids and references,
-// keeps document items in memory and spools NDJSON lines, then resolves the
+// keeps document items in memory and spools NDJSON items, then resolves the
 // references in finish.
 type builder struct {
 	ctx  context.Context
@@ -230,7 +230,7 @@ func (b *builder) document(raw []byte) error {
 			path := itemPath(itemPath("", "floors", i), "rooms", j)
 			var r Room
 			b.item("room", path, func() bool {
-				return b.decodeStrict(raw, &r, path, roomKeys) && b.addRoom(&r, wf.ID, path, nil)
+				return b.decodeStrict(raw, &r, path, roomKeys) && b.addRoom(&r, wf.ID, path, false)
 			})
 		}
 		for j, raw := range wf.Elements {
@@ -238,7 +238,7 @@ func (b *builder) document(raw []byte) error {
 			var e Element
 			b.item("element", path, func() bool {
 				return b.decodeStrict(raw, &e, path, elementKeys) &&
-					b.addElement(&e, wf.ID, path, where{floor: int32(i), index: int32(j)}, nil)
+					b.addElement(&e, wf.ID, path, where{floor: int32(i), index: int32(j)}, false)
 			})
 			if b.fatal() {
 				return b.main.err()
@@ -250,7 +250,7 @@ func (b *builder) document(raw []byte) error {
 		var cn Connection
 		b.item("connection", path, func() bool {
 			return b.decodeStrict(raw, &cn, path, connectionKeys) &&
-				b.addConnection(&cn, path, where{floor: -1, index: int32(i)}, nil)
+				b.addConnection(&cn, path, where{floor: -1, index: int32(i)}, false)
 		})
 	}
 	return nil
@@ -323,18 +323,18 @@ func (b *builder) lines(r *bufio.Reader) error {
 			var e elementLine
 			b.item("element", path, func() bool {
 				return b.decodeStrict(line, &e, path, elementKeys) &&
-					b.addElement(&e.Element, e.Floor, path, where{line: int32(lineNo)}, line)
+					b.addElement(&e.Element, e.Floor, path, where{line: int32(lineNo)}, true)
 			})
 		case "room":
 			var rm Room
 			b.item("room", path, func() bool {
-				return b.decodeStrict(line, &rm, path, roomKeys) && b.addRoom(&rm, rm.Floor, path, line)
+				return b.decodeStrict(line, &rm, path, roomKeys) && b.addRoom(&rm, rm.Floor, path, true)
 			})
 		case "connection":
 			var cn Connection
 			b.item("connection", path, func() bool {
 				return b.decodeStrict(line, &cn, path, connectionKeys) &&
-					b.addConnection(&cn, path, where{line: int32(lineNo)}, line)
+					b.addConnection(&cn, path, where{line: int32(lineNo)}, true)
 			})
 		default:
 			b.item("line", path, func() bool {
@@ -368,9 +368,10 @@ func (b *builder) floorOf(path, floor string) (int, bool) {
 	return i, ok
 }
 
-// store keeps an item: in memory when it came with the header, else its raw line in a spool.
-func store[T any](b *builder, kind int, mem *[]T, item *T, raw []byte) (int, error) {
-	if raw == nil {
+// store keeps a checked, normalised item: in memory when it came with the
+// header (spool is false), else encoded in a spool file.
+func store[T any](b *builder, kind int, mem *[]T, item *T, spooled bool, encode func(*encoder, *T)) (int, error) {
+	if !spooled {
 		*mem = append(*mem, *item)
 		return len(*mem) - 1, nil
 	}
@@ -383,10 +384,10 @@ func store[T any](b *builder, kind int, mem *[]T, item *T, raw []byte) (int, err
 		b.m.spools[kind] = sp
 	}
 	seq := len(*mem) + sp.n
-	return seq, sp.add(raw)
+	return seq, sp.add(func(e *encoder) { encode(e, item) })
 }
 
-func (b *builder) addRoom(r *Room, floor, path string, raw []byte) bool {
+func (b *builder) addRoom(r *Room, floor, path string, fromLine bool) bool {
 	fi, ok := b.floorOf(path, floor)
 	ok = b.chk.room(path, r) && ok
 	if _, dup := b.roomIDs[r.ID]; dup {
@@ -398,7 +399,7 @@ func (b *builder) addRoom(r *Room, floor, path string, raw []byte) bool {
 	}
 	fl := b.m.Building.Floors[fi]
 	b.m.norm.room(r, fl.ID, fl.Height)
-	seq, err := store(b, kindRoom, &b.m.rooms, r, raw)
+	seq, err := store(b, kindRoom, &b.m.rooms, r, fromLine, (*encoder).room)
 	if err != nil {
 		b.main.add(path, CodeInvalidValue, "cannot keep the room: %v", err)
 		return false
@@ -431,7 +432,7 @@ func (b *builder) grow(fs *FloorStats, elevation float64, min, max geom.Vec3) {
 	}
 }
 
-func (b *builder) addElement(e *Element, floor, path string, at where, raw []byte) bool {
+func (b *builder) addElement(e *Element, floor, path string, at where, fromLine bool) bool {
 	fi, ok := b.floorOf(path, floor)
 	ok = b.chk.element(path, e) && ok
 	if _, dup := b.elemIDs[e.ID]; dup {
@@ -462,7 +463,7 @@ func (b *builder) addElement(e *Element, floor, path string, at where, raw []byt
 			pendingHost = true
 		}
 	}
-	seq, err := store(b, kindElement, &b.m.elements, e, raw)
+	seq, err := store(b, kindElement, &b.m.elements, e, fromLine, (*encoder).element)
 	if err != nil {
 		b.main.add(path, CodeInvalidValue, "cannot keep the element: %v", err)
 		return false
@@ -518,7 +519,7 @@ func (b *builder) checkHost(path, host string, o geom.Opening) bool {
 	return true
 }
 
-func (b *builder) addConnection(cn *Connection, path string, at where, raw []byte) bool {
+func (b *builder) addConnection(cn *Connection, path string, at where, fromLine bool) bool {
 	c := &b.chk
 	c.base = path
 	ok := c.str("from", cn.From, true, 256)
@@ -529,7 +530,7 @@ func (b *builder) addConnection(cn *Connection, path string, at where, raw []byt
 		return false
 	}
 	cn.Kind = ""
-	seq, err := store(b, kindConnection, &b.m.conns, cn, raw)
+	seq, err := store(b, kindConnection, &b.m.conns, cn, fromLine, (*encoder).connection)
 	if err != nil {
 		b.main.add(path, CodeInvalidValue, "cannot keep the connection: %v", err)
 		return false

@@ -3,9 +3,9 @@ package model
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	json "github.com/goccy/go-json"
 	"io"
 	"os"
 
@@ -80,45 +80,34 @@ func (m *Model) Openings(wallID string) []geom.Opening { return m.openings[wallI
 
 // Rooms calls fn for every room, in input order. fn's room is reused after fn returns.
 func (m *Model) Rooms(ctx context.Context, fn func(*Room) error) error {
-	return each(ctx, m, kindRoom, m.rooms, func(r *Room) error {
-		fl := m.Building.Floors[m.floorIndex[r.Floor]]
-		m.norm.room(r, r.Floor, fl.Height)
-		return fn(r)
-	}, fn)
+	return each(ctx, m, kindRoom, m.rooms, (*decoder).room, fn)
 }
 
 // Elements calls fn for every element, in input order. fn's element is reused after fn returns.
 func (m *Model) Elements(ctx context.Context, fn func(*Element) error) error {
-	return each(ctx, m, kindElement, m.elements, func(e *Element) error {
-		m.norm.element(e, e.Floor)
-		return fn(e)
-	}, fn)
+	return each(ctx, m, kindElement, m.elements, (*decoder).element, fn)
 }
 
 // Connections calls fn for every connection, in input order.
 func (m *Model) Connections(ctx context.Context, fn func(*Connection) error) error {
-	return each(ctx, m, kindConnection, m.conns, func(c *Connection) error {
-		c.Kind = ""
-		return fn(c)
-	}, fn)
+	return each(ctx, m, kindConnection, m.conns, (*decoder).connection, fn)
 }
 
-// each visits the in-memory items (already normalised) then the spooled ones
-// (decoded and normalised by fromSpool).
-func each[T any](ctx context.Context, m *Model, kind int, mem []T, fromSpool, fn func(*T) error) error {
+// each visits the items held in memory, then the spooled ones; both are
+// already checked and normalised.
+func each[T any](ctx context.Context, m *Model, kind int, mem []T, decode func(*decoder, *T), fn func(*T) error) error {
 	seq := 0
 	skip := m.skip[kind]
+	var item T
 	for i := range mem {
-		if skip[seq] {
-			seq++
-			continue
-		}
-		if seq%1024 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		item := mem[i]
-		if err := fn(&item); err != nil {
-			return err
+		if !skip[seq] {
+			if seq%1024 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			item = mem[i]
+			if err := fn(&item); err != nil {
+				return err
+			}
 		}
 		seq++
 	}
@@ -132,29 +121,36 @@ func each[T any](ctx context.Context, m *Model, kind int, mem []T, fromSpool, fn
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
-	for {
-		line, err := readLine(r, 1<<62)
+	var buf []byte
+	for ; ; seq++ {
+		n, err := binary.ReadUvarint(r)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("model spool: %w", err)
 		}
+		if uint64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return fmt.Errorf("model spool: %w", err)
+		}
 		if skip[seq] {
-			seq++
 			continue
 		}
 		if seq%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var item T
-		if err := json.Unmarshal(line, &item); err != nil {
-			return fmt.Errorf("model spool: %w", err)
+		d := decoder{b: buf}
+		decode(&d, &item)
+		if d.err != nil {
+			return d.err
 		}
-		if err := fromSpool(&item); err != nil {
+		if err := fn(&item); err != nil {
 			return err
 		}
-		seq++
 	}
 }
 
@@ -170,12 +166,13 @@ func (m *Model) Close() error {
 	return errors.Join(errs...)
 }
 
-// spool is a temporary file of raw NDJSON lines.
+// spool is a temporary file of encoded items, each prefixed by its length.
 type spool struct {
 	name string
 	f    *os.File
 	w    *bufio.Writer
 	n    int
+	enc  encoder
 }
 
 func newSpool(dir string) (*spool, error) {
@@ -186,12 +183,17 @@ func newSpool(dir string) (*spool, error) {
 	return &spool{name: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
 }
 
-func (s *spool) add(line []byte) error {
+// add appends the item encode wrote into s.enc.
+func (s *spool) add(encode func(*encoder)) error {
 	s.n++
-	if _, err := s.w.Write(line); err != nil {
+	s.enc.b = s.enc.b[:0]
+	encode(&s.enc)
+	var n [binary.MaxVarintLen64]byte
+	if _, err := s.w.Write(n[:binary.PutUvarint(n[:], uint64(len(s.enc.b)))]); err != nil {
 		return err
 	}
-	return s.w.WriteByte('\n')
+	_, err := s.w.Write(s.enc.b)
+	return err
 }
 
 func (s *spool) finish() error {

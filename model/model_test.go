@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 )
@@ -153,18 +154,30 @@ func toNDJSON(t *testing.T, doc string) string {
 	return out.String()
 }
 
+// A model streamed from NDJSON (through the spool) hands out exactly what the
+// same model held in memory does.
 func TestNDJSONMatchesDocument(t *testing.T) {
-	doc := mustOpen(t, lobby)
-	nd := mustOpen(t, toNDJSON(t, lobby))
-	if nd.Source != "ndjson" {
-		t.Fatalf("source %s", nd.Source)
+	docs := []string{lobby}
+	for _, p := range []string{"../examples/tech-tower.json", "../examples/clinic-mm.json"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(data))
 	}
-	r1, e1, c1 := collect(t, doc)
-	r2, e2, c2 := collect(t, nd)
-	a, _ := json.Marshal([]any{r1, e1, c1, doc.Stats})
-	b, _ := json.Marshal([]any{r2, e2, c2, nd.Stats})
-	if !bytes.Equal(a, b) {
-		t.Errorf("NDJSON and document differ:\n%s\n%s", a, b)
+	for i, text := range docs {
+		doc := mustOpen(t, text)
+		nd := mustOpen(t, toNDJSON(t, text))
+		if nd.Source != "ndjson" {
+			t.Fatalf("source %s", nd.Source)
+		}
+		r1, e1, c1 := collect(t, doc)
+		r2, e2, c2 := collect(t, nd)
+		a, _ := json.Marshal([]any{r1, e1, c1, doc.Stats})
+		b, _ := json.Marshal([]any{r2, e2, c2, nd.Stats})
+		if !bytes.Equal(a, b) {
+			t.Errorf("model %d: NDJSON and document differ:\n%s\n%s", i, a, b)
+		}
 	}
 }
 

@@ -1,0 +1,278 @@
+package model
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+
+	"github.com/arxos/arxport/geom"
+)
+
+// The spool keeps items already checked and normalised in a compact binary
+// form, so the writers that stream a model decode each item several times
+// faster than they could parse its JSON again. It is private to one process:
+// no versioning, no compatibility.
+
+type encoder struct{ b []byte }
+
+func (e *encoder) uint(n int)    { e.b = binary.AppendUvarint(e.b, uint64(n)) }
+func (e *encoder) f64(f float64) { e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(f)) }
+func (e *encoder) str(s string)  { e.uint(len(s)); e.b = append(e.b, s...) }
+func (e *encoder) flag(on bool) {
+	if on {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+
+func (e *encoder) ring(r geom.Ring) {
+	e.uint(len(r))
+	for _, p := range r {
+		e.f64(p[0])
+		e.f64(p[1])
+	}
+}
+
+func (e *encoder) rings(rs []geom.Ring) {
+	e.uint(len(rs))
+	for _, r := range rs {
+		e.ring(r)
+	}
+}
+
+func (e *encoder) props(p Properties) {
+	e.uint(len(p))
+	for k, v := range p {
+		e.str(k)
+		switch v := v.(type) {
+		case string:
+			e.b = append(e.b, 's')
+			e.str(v)
+		case float64:
+			e.b = append(e.b, 'n')
+			e.f64(v)
+		case bool:
+			e.b = append(e.b, 'b')
+			e.flag(v)
+		}
+	}
+}
+
+func (e *encoder) room(r *Room) {
+	for _, s := range []string{r.Floor, r.ID, r.Name, r.Type} {
+		e.str(s)
+	}
+	e.ring(r.Boundary)
+	e.rings(r.Holes)
+	e.f64(r.Height)
+	e.props(r.Properties)
+}
+
+func (e *encoder) element(el *Element) {
+	for _, s := range []string{el.Floor, el.ID, el.Type, el.Name, el.Material, el.System, el.Status, el.Room, el.Host} {
+		e.str(s)
+	}
+	g := &el.Geometry
+	e.str(g.Kind)
+	e.flag(g.Start != nil)
+	if g.Start != nil {
+		e.f64(g.Start[0])
+		e.f64(g.Start[1])
+	}
+	e.flag(g.End != nil)
+	if g.End != nil {
+		e.f64(g.End[0])
+		e.f64(g.End[1])
+	}
+	for _, f := range []float64{g.Thickness, g.Height, g.Base, g.Rotation, g.Offset, g.Width, g.Sill} {
+		e.f64(f)
+	}
+	e.ring(g.Profile)
+	e.rings(g.Holes)
+	for _, v := range []*geom.Vec3{g.Position, g.Size} {
+		e.flag(v != nil)
+		if v != nil {
+			e.f64(v[0])
+			e.f64(v[1])
+			e.f64(v[2])
+		}
+	}
+	e.uint(len(g.Vertices))
+	for _, v := range g.Vertices {
+		e.f64(v[0])
+		e.f64(v[1])
+		e.f64(v[2])
+	}
+	e.uint(len(g.Triangles))
+	for _, t := range g.Triangles {
+		e.uint(t[0])
+		e.uint(t[1])
+		e.uint(t[2])
+	}
+	e.props(el.Properties)
+}
+
+func (e *encoder) connection(c *Connection) {
+	for _, s := range []string{c.From, c.To, c.Type, c.Spec} {
+		e.str(s)
+	}
+}
+
+var errCorrupt = errors.New("model spool: corrupt record")
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uint() int {
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 || n > math.MaxInt32 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[k:]
+	return int(n)
+}
+
+func (d *decoder) fail() { d.err, d.b = errCorrupt, nil }
+
+func (d *decoder) f64() float64 {
+	if len(d.b) < 8 {
+		d.fail()
+		return 0
+	}
+	f := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
+	d.b = d.b[8:]
+	return f
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) < 1 {
+		d.fail()
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) str() string {
+	n := d.uint()
+	if n > len(d.b) {
+		d.fail()
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// count reads a length and checks that at least size bytes per item remain.
+func (d *decoder) count(size int) int {
+	n := d.uint()
+	if n*size > len(d.b) {
+		d.fail()
+		return 0
+	}
+	return n
+}
+
+func (d *decoder) ring() geom.Ring {
+	n := d.count(16)
+	if n == 0 {
+		return nil
+	}
+	r := make(geom.Ring, n)
+	for i := range r {
+		r[i] = geom.Vec2{d.f64(), d.f64()}
+	}
+	return r
+}
+
+func (d *decoder) rings() []geom.Ring {
+	n := d.count(1)
+	if n == 0 {
+		return nil
+	}
+	rs := make([]geom.Ring, n)
+	for i := range rs {
+		rs[i] = d.ring()
+	}
+	return rs
+}
+
+func (d *decoder) props() Properties {
+	n := d.count(2)
+	if n == 0 {
+		return nil
+	}
+	p := make(Properties, n)
+	for range n {
+		k := d.str()
+		switch d.byte() {
+		case 's':
+			p[k] = d.str()
+		case 'n':
+			p[k] = d.f64()
+		case 'b':
+			p[k] = d.byte() == 1
+		default:
+			d.fail()
+			return p
+		}
+	}
+	return p
+}
+
+func (d *decoder) vec3() *geom.Vec3 {
+	if d.byte() == 0 {
+		return nil
+	}
+	return &geom.Vec3{d.f64(), d.f64(), d.f64()}
+}
+
+func (d *decoder) room(r *Room) {
+	*r = Room{Floor: d.str(), ID: d.str(), Name: d.str(), Type: d.str()}
+	r.Boundary = d.ring()
+	r.Holes = d.rings()
+	r.Height = d.f64()
+	r.Properties = d.props()
+}
+
+func (d *decoder) element(el *Element) {
+	*el = Element{Floor: d.str(), ID: d.str(), Type: d.str(), Name: d.str(), Material: d.str(),
+		System: d.str(), Status: d.str(), Room: d.str(), Host: d.str()}
+	g := &el.Geometry
+	g.Kind = d.str()
+	if d.byte() == 1 {
+		g.Start = &geom.Vec2{d.f64(), d.f64()}
+	}
+	if d.byte() == 1 {
+		g.End = &geom.Vec2{d.f64(), d.f64()}
+	}
+	g.Thickness, g.Height, g.Base, g.Rotation = d.f64(), d.f64(), d.f64(), d.f64()
+	g.Offset, g.Width, g.Sill = d.f64(), d.f64(), d.f64()
+	g.Profile = d.ring()
+	g.Holes = d.rings()
+	g.Position = d.vec3()
+	g.Size = d.vec3()
+	if n := d.count(24); n > 0 {
+		g.Vertices = make([]geom.Vec3, n)
+		for i := range g.Vertices {
+			g.Vertices[i] = geom.Vec3{d.f64(), d.f64(), d.f64()}
+		}
+	}
+	if n := d.count(3); n > 0 {
+		g.Triangles = make([][3]int, n)
+		for i := range g.Triangles {
+			g.Triangles[i] = [3]int{d.uint(), d.uint(), d.uint()}
+		}
+	}
+	el.Properties = d.props()
+}
+
+func (d *decoder) connection(c *Connection) {
+	*c = Connection{From: d.str(), To: d.str(), Type: d.str(), Spec: d.str()}
+}
