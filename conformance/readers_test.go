@@ -18,6 +18,7 @@ import (
 	"github.com/arxos/arxport/converters/tables/tablestest"
 	"github.com/arxos/arxport/formats"
 	_ "github.com/arxos/arxport/formats/all"
+	"github.com/arxos/arxport/formats/ifc/ifctest"
 	"github.com/arxos/arxport/gen"
 	"github.com/arxos/arxport/model"
 	"github.com/arxos/arxport/processors"
@@ -48,6 +49,7 @@ func checkReaders(t *testing.T) {
 	need(t, "xmllint", have("xmllint"))
 	need(t, "ogrinfo", have("ogrinfo"))
 	need(t, "csvclean", have("csvclean"))
+	need(t, "assimp", have("assimp"))
 	need(t, "openpyxl", exec.Command("/usr/bin/python3", "-c", "import openpyxl").Run() == nil)
 }
 
@@ -140,7 +142,7 @@ func TestIndependentReaders(t *testing.T) {
 			defer m.Close()
 			dir := t.TempDir()
 			exp := expect(t, m)
-			expPath := writeExpectation(t, dir, "expect.json", exp)
+			expPath := writeJSON(t, dir, "expect.json", exp)
 			// Spreadsheets guard text that would run as a formula, so csv and
 			// xlsx must hold the guarded names.
 			sheet := exp
@@ -148,7 +150,7 @@ func TestIndependentReaders(t *testing.T) {
 			for _, n := range exp.RoomNames {
 				sheet.RoomNames = append(sheet.RoomNames, tables.SafeText(n))
 			}
-			sheetPath := writeExpectation(t, dir, "expect-sheet.json", sheet)
+			sheetPath := writeJSON(t, dir, "expect-sheet.json", sheet)
 
 			for _, f := range formats.List() {
 				t.Run(f.Name, func(t *testing.T) {
@@ -180,6 +182,12 @@ func TestIndependentReaders(t *testing.T) {
 						run(t, "bash", filepath.Join(readers, "check_xml.sh"), filepath.Join(out, files[0].Name), xsd)
 					case "geojson":
 						run(t, "node", filepath.Join(readers, "check_geojson.mjs"), filepath.Join(out, files[0].Name), expPath)
+					case "ifc":
+						ifcExp := writeJSON(t, dir, "expect-ifc.json", ifctest.Expect(t, m))
+						run(t, "node", "--max-old-space-size=4096", filepath.Join(readers, "check_ifc.mjs"),
+							filepath.Join(out, files[0].Name), ifcExp)
+					case "gltf", "glb":
+						run(t, "node", filepath.Join(readers, "check_gltf.mjs"), filepath.Join(out, files[0].Name))
 					default:
 						t.Errorf("format %s has no independent reader in this test", f.Name)
 					}
@@ -189,9 +197,9 @@ func TestIndependentReaders(t *testing.T) {
 	}
 }
 
-func writeExpectation(t *testing.T, dir, name string, e expectation) string {
+func writeJSON(t *testing.T, dir, name string, v any) string {
 	t.Helper()
-	data, err := json.Marshal(e)
+	data, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

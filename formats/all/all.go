@@ -4,6 +4,8 @@ package all
 import (
 	_ "github.com/arxos/arxport/formats/csv"
 	_ "github.com/arxos/arxport/formats/geojson"
+	_ "github.com/arxos/arxport/formats/gltf"
+	_ "github.com/arxos/arxport/formats/ifc"
 	_ "github.com/arxos/arxport/formats/json"
 	_ "github.com/arxos/arxport/formats/parquet"
 	_ "github.com/arxos/arxport/formats/xlsx"

@@ -1,0 +1,218 @@
+package ifc
+
+import (
+	"math"
+
+	"github.com/arxos/arxport/geom"
+	"github.com/arxos/arxport/model"
+)
+
+func (w *writer) storeyOf(floor string) *storey {
+	return &w.storeys[w.floorIndex[floor]]
+}
+
+func (w *writer) room(r *model.Room) {
+	e := w.e
+	st := w.storeyOf(r.Floor)
+	origin := r.Boundary[0]
+	pl := w.localPlacement(st.placement, w.axis3(w.point(origin[0], origin[1], 0), 0))
+	shape := w.prismShape(r.Boundary, r.Holes, origin, 0, r.Height)
+	id := e.begin("IFCSPACE")
+	w.guid("room", r.ID)
+	e.null()
+	e.str(r.ID)
+	e.null()
+	e.optStr(r.Type)
+	e.ref(pl)
+	if shape != 0 {
+		e.ref(shape)
+	} else {
+		e.null()
+	}
+	e.optStr(r.Name)
+	e.enum("ELEMENT")
+	e.enum("SPACE")
+	e.null()
+	e.end()
+	if shape == 0 {
+		w.j.Warning("rooms."+r.ID, CodeNoGeometry, "room %q is too small for the file's precision: written without a shape", r.ID)
+	}
+	st.spaces = append(st.spaces, int32(id))
+	area := geom.Area(r.Boundary)
+	for _, h := range r.Holes {
+		area -= geom.Area(h)
+	}
+	if w.props {
+		w.commonPset(id, "room", r.ID, "Pset_SpaceCommon", r.Properties)
+		w.ownProps(id, "room", r.ID, r.Properties)
+	}
+	if w.qtos {
+		w.quantities(id, "room", r.ID, "Qto_SpaceBaseQuantities", []quantity{
+			{qLength, "Height", r.Height}, {qArea, "NetFloorArea", area}, {qVolume, "NetVolume", area * r.Height}})
+	}
+}
+
+func (w *writer) element(el *model.Element) error {
+	e := w.e
+	m := w.m
+	st := w.storeyOf(el.Floor)
+	cls := classOf(el)
+	g := &el.Geometry
+
+	var wall model.Geometry
+	var hostOK bool
+	if g.Kind == model.KindOpening {
+		wall, hostOK = m.Wall(el.Host)
+	}
+	ref, shape := w.elementShape(el, &wall, hostOK)
+	pl := w.localPlacement(st.placement, w.axis3(w.point(ref[0], ref[1], 0), 0))
+
+	var id int
+	if _, hosts := m.Wall(el.ID); hosts && g.Kind == model.KindLine {
+		h := w.host(el.ID)
+		h.written = true
+		id = h.id
+		e.beginAt(id, cls.Entity)
+	} else {
+		id = e.begin(cls.Entity)
+	}
+	w.guid("element", el.ID)
+	e.null()
+	e.str(label(el.Name, el.ID))
+	e.null()
+	e.str(el.Type)
+	e.ref(pl)
+	if shape != 0 {
+		e.ref(shape)
+	} else {
+		e.null()
+	}
+	e.str(el.ID)
+	if cls.overall {
+		if g.Kind == model.KindOpening && g.Height > 0 && g.Width > 0 {
+			e.length(g.Height)
+			e.length(g.Width)
+		} else {
+			e.null()
+			e.null()
+		}
+	}
+	if cls.Predefined != "" {
+		e.enum(cls.Predefined)
+	}
+	if cls.overall {
+		e.null() // OperationType / PartitioningType
+		e.null()
+	}
+	e.end()
+	if shape == 0 {
+		w.j.Warning("elements."+el.ID, CodeNoGeometry, "element %q has no shape the file can hold (an open mesh without triangles, or a size below the file's precision)", el.ID)
+	}
+	st.contained = append(st.contained, int32(id))
+
+	if hostOK {
+		w.opening(el, &wall, st, id, ref)
+	}
+	if el.Material != "" {
+		w.materials[el.Material] = append(w.materials[el.Material], int32(id))
+	}
+	ms := m.Measure(el)
+	if w.props {
+		pset := cls.Pset
+		if el.Type == "equipment" {
+			pset = ""
+		}
+		if pset != "" {
+			w.commonPset(id, "element", el.ID, pset, el.Properties)
+		}
+		w.commonPset(id, "element", el.ID, "Pset_ManufacturerTypeInformation", el.Properties)
+		w.commonPset(id, "element", el.ID, "Pset_ManufacturerOccurrence", el.Properties)
+		w.elementProps(id, el)
+		w.ownProps(id, "element", el.ID, el.Properties)
+	}
+	if w.qtos {
+		qto := cls.Qto
+		if qto == "" {
+			qto = "Arxos_BaseQuantities"
+		}
+		w.quantities(id, "element", el.ID, qto, elementQuantities(el, &ms, &wall))
+	}
+	return e.err
+}
+
+// host returns the instance number of a wall that hosts openings, reserving
+// it on first use.
+func (w *writer) host(wallID string) *host {
+	h := w.hosts[wallID]
+	if h == nil {
+		h = &host{id: w.e.reserve()}
+		w.hosts[wallID] = h
+	}
+	return h
+}
+
+// opening writes the IfcOpeningElement a door or window fills, and its
+// relations to the wall and to the door.
+func (w *writer) opening(el *model.Element, wall *model.Geometry, st *storey, filler int, ref geom.Vec2) {
+	e := w.e
+	shape := w.openingShape(el, wall, ref, openingMargin)
+	pl := w.localPlacement(st.placement, w.axis3(w.point(ref[0], ref[1], 0), 0))
+	op := e.begin("IFCOPENINGELEMENT")
+	w.guid("opening", el.ID)
+	e.null()
+	e.str("Opening of " + el.ID)
+	e.null()
+	e.null()
+	e.ref(pl)
+	if shape != 0 {
+		e.ref(shape)
+	} else {
+		e.null()
+	}
+	e.null()
+	e.enum("OPENING")
+	e.end()
+	e.begin("IFCRELVOIDSELEMENT")
+	w.guid("voids", el.ID)
+	e.null()
+	e.null()
+	e.null()
+	e.ref(w.host(el.Host).id)
+	e.ref(op)
+	e.end()
+	e.begin("IFCRELFILLSELEMENT")
+	w.guid("fills", el.ID)
+	e.null()
+	e.null()
+	e.null()
+	e.ref(op)
+	e.ref(filler)
+	e.end()
+}
+
+// openingMargin is how far an opening stands proud of each wall face.
+const openingMargin = 0.01
+
+// elementQuantities lists the base quantities of an element by geometry kind.
+func elementQuantities(el *model.Element, ms *model.Measures, wall *model.Geometry) []quantity {
+	g := &el.Geometry
+	switch g.Kind {
+	case model.KindLine:
+		return []quantity{{qLength, "Length", ms.Length}, {qLength, "Width", g.Thickness}, {qLength, "Height", g.Height},
+			{qArea, "GrossFootprintArea", ms.Area}, {qVolume, "GrossVolume", ms.Area * g.Height}, {qVolume, "NetVolume", ms.Volume}}
+	case model.KindExtrusion:
+		return []quantity{{qLength, "Height", g.Height}, {qArea, "NetArea", ms.Area}, {qVolume, "NetVolume", ms.Volume}}
+	case model.KindBox:
+		return []quantity{{qLength, "Length", math.Abs(g.Size[0])}, {qLength, "Width", math.Abs(g.Size[1])},
+			{qLength, "Height", math.Abs(g.Size[2])}, {qVolume, "NetVolume", ms.Volume}}
+	case model.KindOpening:
+		return []quantity{{qLength, "Width", g.Width}, {qLength, "Height", g.Height}, {qArea, "Area", ms.Area}}
+	case model.KindMesh:
+		q := []quantity{{qArea, "NetSurfaceArea", ms.Area}}
+		if ms.Closed {
+			q = append(q, quantity{qVolume, "NetVolume", ms.Volume})
+		}
+		return q
+	}
+	return nil
+}

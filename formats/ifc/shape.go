@@ -1,0 +1,232 @@
+package ifc
+
+import (
+	"math"
+
+	"github.com/arxos/arxport/geom"
+	"github.com/arxos/arxport/model"
+)
+
+// elementShape writes an element's body and returns the reference point its
+// placement sits on (storey coordinates) and the IfcProductDefinitionShape,
+// 0 when it has none.
+func (w *writer) elementShape(el *model.Element, wall *model.Geometry, hostOK bool) (geom.Vec2, int) {
+	g := &el.Geometry
+	switch g.Kind {
+	case model.KindLine:
+		a, b := *g.Start, *g.End
+		d := b.Sub(a)
+		l := d.Len()
+		if l == 0 {
+			return a, 0
+		}
+		u := d.Scale(1 / l)
+		mid := d.Scale(0.5)
+		return a, w.boxShape(geom.Vec3{mid[0], mid[1], g.Base}, u, l, g.Thickness, g.Height)
+	case model.KindExtrusion:
+		o := g.Profile[0]
+		return o, w.prismShape(g.Profile, g.Holes, o, g.Base, g.Height)
+	case model.KindBox:
+		p, sz := *g.Position, *g.Size
+		s, c := sincosDeg(g.Rotation)
+		return p.XY(), w.boxShape(geom.Vec3{0, 0, p[2]}, geom.Vec2{c, s}, math.Abs(sz[0]), math.Abs(sz[1]), math.Abs(sz[2]))
+	case model.KindOpening:
+		if !hostOK {
+			return geom.Vec2{}, 0
+		}
+		ref := *wall.Start
+		return ref, w.openingShape(el, wall, ref, 0)
+	case model.KindMesh:
+		if len(g.Vertices) == 0 || len(g.Triangles) == 0 {
+			return geom.Vec2{}, 0
+		}
+		o := g.Vertices[0].XY()
+		return o, w.meshShape(g, o)
+	}
+	return geom.Vec2{}, 0
+}
+
+// openingShape is the box an opening cuts from its wall, relative to ref,
+// margin proud of each face.
+func (w *writer) openingShape(el *model.Element, wall *model.Geometry, ref geom.Vec2, margin float64) int {
+	g := &el.Geometry
+	a, b := *wall.Start, *wall.End
+	d := b.Sub(a)
+	l := d.Len()
+	if l == 0 {
+		return 0
+	}
+	u := d.Scale(1 / l)
+	c := a.Add(u.Scale(g.Offset + g.Width/2)).Sub(ref)
+	return w.boxShape(geom.Vec3{c[0], c[1], wall.Base + g.Sill}, u, g.Width, wall.Thickness+2*margin, g.Height)
+}
+
+// positive reports whether a length is still positive once written.
+func (w *writer) positive(v float64) bool { return math.Round(v*w.e.scale) >= 1 }
+
+// boxShape writes a rectangle x by y centred on centre (its base), the x side
+// along dir, extruded z up.
+func (w *writer) boxShape(centre geom.Vec3, dir geom.Vec2, x, y, z float64) int {
+	if !w.positive(x) || !w.positive(y) || !w.positive(z) {
+		return 0
+	}
+	e := w.e
+	p := w.point(centre[0], centre[1], centre[2])
+	ref := 0
+	if dir != (geom.Vec2{1, 0}) {
+		ref = w.direction(dir[0], dir[1], 0)
+	}
+	pos := w.axis3(p, ref)
+	prof := e.begin("IFCRECTANGLEPROFILEDEF")
+	e.enum("AREA")
+	e.null()
+	e.null()
+	e.length(x)
+	e.length(y)
+	e.end()
+	return w.sweptShape(w.extrusion(prof, pos, z))
+}
+
+// prismShape writes a profile with holes, relative to origin, from base up height.
+func (w *writer) prismShape(outer geom.Ring, holes []geom.Ring, origin geom.Vec2, base, height float64) int {
+	if !w.positive(height) || len(outer) < 3 {
+		return 0
+	}
+	e := w.e
+	curve := w.polyCurve(outer, origin, true)
+	var inner []int32
+	for _, h := range holes {
+		if len(h) >= 3 {
+			inner = append(inner, int32(w.polyCurve(h, origin, false)))
+		}
+	}
+	var prof int
+	if len(inner) == 0 {
+		prof = e.begin("IFCARBITRARYCLOSEDPROFILEDEF")
+		e.enum("AREA")
+		e.null()
+		e.ref(curve)
+	} else {
+		prof = e.begin("IFCARBITRARYPROFILEDEFWITHVOIDS")
+		e.enum("AREA")
+		e.null()
+		e.ref(curve)
+		e.refs(inner)
+	}
+	e.end()
+	pos := w.axis3(w.origin, 0)
+	if base != 0 {
+		pos = w.axis3(w.point(0, 0, base), 0)
+	}
+	return w.sweptShape(w.extrusion(prof, pos, height))
+}
+
+// polyCurve writes a closed IfcIndexedPolyCurve through a ring, the first
+// point repeated at the end, anticlockwise when outer, else clockwise.
+func (w *writer) polyCurve(r geom.Ring, origin geom.Vec2, outer bool) int {
+	e := w.e
+	rev := geom.IsCCW(r) != outer
+	pl := e.begin("IFCCARTESIANPOINTLIST2D")
+	e.open()
+	for i := 0; i <= len(r); i++ {
+		k := i % len(r)
+		if rev {
+			k = (len(r) - i) % len(r)
+		}
+		p := r[k]
+		e.open()
+		e.length(p[0] - origin[0])
+		e.length(p[1] - origin[1])
+		e.close()
+	}
+	e.close()
+	e.end()
+	id := e.begin("IFCINDEXEDPOLYCURVE")
+	e.ref(pl)
+	e.null()
+	e.enum("F")
+	e.end()
+	return id
+}
+
+func (w *writer) extrusion(profile, position int, depth float64) int {
+	e := w.e
+	id := e.begin("IFCEXTRUDEDAREASOLID")
+	e.ref(profile)
+	e.ref(position)
+	e.ref(w.dirZ)
+	e.length(depth)
+	e.end()
+	return id
+}
+
+func (w *writer) sweptShape(item int) int { return w.shape("SweptSolid", item) }
+
+func (w *writer) shape(kind string, item int) int {
+	e := w.e
+	rep := e.begin("IFCSHAPEREPRESENTATION")
+	e.ref(w.body)
+	e.str("Body")
+	e.str(kind)
+	e.open()
+	e.ref(item)
+	e.close()
+	e.end()
+	id := e.begin("IFCPRODUCTDEFINITIONSHAPE")
+	e.null()
+	e.null()
+	e.open()
+	e.ref(rep)
+	e.close()
+	e.end()
+	return id
+}
+
+// meshShape writes a mesh relative to origin as an IfcTriangulatedFaceSet.
+func (w *writer) meshShape(g *model.Geometry, origin geom.Vec2) int {
+	e := w.e
+	pl := e.begin("IFCCARTESIANPOINTLIST3D")
+	e.open()
+	for _, v := range g.Vertices {
+		e.open()
+		e.length(v[0] - origin[0])
+		e.length(v[1] - origin[1])
+		e.length(v[2])
+		e.close()
+	}
+	e.close()
+	e.end()
+	m := geom.Mesh{Vertices: g.Vertices, Triangles: g.Triangles}
+	fs := e.begin("IFCTRIANGULATEDFACESET")
+	e.ref(pl)
+	e.null()
+	e.bool(m.Closed())
+	e.open()
+	for _, t := range g.Triangles {
+		e.open()
+		e.int(t[0] + 1)
+		e.int(t[1] + 1)
+		e.int(t[2] + 1)
+		e.close()
+	}
+	e.close()
+	e.null()
+	e.end()
+	return w.shape("Tessellation", fs)
+}
+
+// sincosDeg is exact at multiples of 90°, as geom.Box is, so an axis-aligned
+// box keeps the default axes.
+func sincosDeg(deg float64) (sin, cos float64) {
+	switch r := math.Mod(math.Mod(deg, 360)+360, 360); r {
+	case 0:
+		return 0, 1
+	case 90:
+		return 1, 0
+	case 180:
+		return 0, -1
+	case 270:
+		return -1, 0
+	}
+	return math.Sincos(deg * math.Pi / 180)
+}
