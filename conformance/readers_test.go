@@ -18,6 +18,8 @@ import (
 	"github.com/arxos/arxport/converters/tables/tablestest"
 	"github.com/arxos/arxport/formats"
 	_ "github.com/arxos/arxport/formats/all"
+	"github.com/arxos/arxport/formats/asciibim"
+	"github.com/arxos/arxport/formats/dxf/dxftest"
 	"github.com/arxos/arxport/formats/ifc/ifctest"
 	"github.com/arxos/arxport/gen"
 	"github.com/arxos/arxport/model"
@@ -50,6 +52,9 @@ func checkReaders(t *testing.T) {
 	need(t, "ogrinfo", have("ogrinfo"))
 	need(t, "csvclean", have("csvclean"))
 	need(t, "assimp", have("assimp"))
+	need(t, "qpdf", have("qpdf"))
+	need(t, "pdftotext", have("pdftotext"))
+	need(t, "ezdxf", exec.Command("/usr/bin/python3", "-c", "import ezdxf").Run() == nil)
 	need(t, "openpyxl", exec.Command("/usr/bin/python3", "-c", "import openpyxl").Run() == nil)
 }
 
@@ -155,7 +160,7 @@ func TestIndependentReaders(t *testing.T) {
 			for _, f := range formats.List() {
 				t.Run(f.Name, func(t *testing.T) {
 					out := filepath.Join(dir, f.Name)
-					files := export(t, f, m, out)
+					files, metrics := export(t, f, m, out)
 					switch f.Name {
 					case "csv":
 						unzipped := filepath.Join(dir, "csv-tables")
@@ -186,6 +191,18 @@ func TestIndependentReaders(t *testing.T) {
 						ifcExp := writeJSON(t, dir, "expect-ifc.json", ifctest.Expect(t, m))
 						run(t, "node", "--max-old-space-size=4096", filepath.Join(readers, "check_ifc.mjs"),
 							filepath.Join(out, files[0].Name), ifcExp)
+					case "dxf":
+						dxfExp := writeJSON(t, dir, "expect-dxf.json", dxftest.Expect(t, m))
+						run(t, "/usr/bin/python3", filepath.Join(readers, "check_dxf.py"), filepath.Join(out, files[0].Name), dxfExp)
+					case "pdf":
+						names := filepath.Join(dir, "room-names.txt")
+						os.WriteFile(names, []byte(strings.Join(exp.RoomNames, "\n")+"\n"), 0o644)
+						pages := fmt.Sprint(metrics["pages"])
+						run(t, "bash", filepath.Join(readers, "check_pdf.sh"), filepath.Join(out, files[0].Name), names, pages)
+					case "asciibim":
+						// The project's own reader: floors, equipment and connections
+						// come back, and the checksum matches.
+						readASCIIBIM(t, filepath.Join(out, files[0].Name), m)
 					case "gltf", "glb":
 						run(t, "node", filepath.Join(readers, "check_gltf.mjs"), filepath.Join(out, files[0].Name))
 					default:
@@ -210,7 +227,7 @@ func writeJSON(t *testing.T, dir, name string, v any) string {
 	return path
 }
 
-func export(t *testing.T, f *formats.Format, m *model.Model, dir string) []processors.File {
+func export(t *testing.T, f *formats.Format, m *model.Model, dir string) ([]processors.File, map[string]int64) {
 	t.Helper()
 	vals, err := f.ParseOptions(nil)
 	if err != nil {
@@ -224,7 +241,28 @@ func export(t *testing.T, f *formats.Format, m *model.Model, dir string) []proce
 	if len(res.Files) == 0 {
 		t.Fatal("no files")
 	}
-	return res.Files
+	return res.Files, res.Metrics
+}
+
+func readASCIIBIM(t *testing.T, path string, m *model.Model) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := asciibim.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !doc.ChecksumOK {
+		t.Error("checksum does not match")
+	}
+	if len(doc.Floors) != m.Stats.Floors || doc.Rooms() != m.Stats.Rooms ||
+		len(doc.EquipmentIDs()) != m.Stats.ByType["equipment"] || doc.Connections() != m.Stats.Connections {
+		t.Errorf("read back %d floors, %d rooms, %d equipment, %d connections; model has %+v",
+			len(doc.Floors), doc.Rooms(), len(doc.EquipmentIDs()), doc.Connections(), m.Stats)
+	}
 }
 
 func run(t *testing.T, name string, args ...string) {

@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string) int {
 		return pprof.StartCPUProfile(f)
 	}
 	defer pprof.StopCPUProfile()
-	root.AddCommand(exportCmd(), validateCmd(), genCmd(), formatsCmd())
+	root.AddCommand(exportCmd(), validateCmd(), genCmd(), formatsCmd(), asciibimCmd())
 	root.SetArgs(args)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	err := root.ExecuteContext(ctx)
