@@ -42,25 +42,7 @@ func TestConformance(t *testing.T) {
 // write converts m and returns the file and the warnings.
 func write(t testing.TB, m *model.Model, opts map[string]any) ([]byte, []model.Problem) {
 	t.Helper()
-	f, _ := formats.Lookup("asciibim")
-	vals, err := f.ParseOptions(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var warnings []model.Problem
-	out := &formattest.Memory{}
-	j := &formats.Job{Model: m, Out: out, Base: "model", Time: formattest.Time, Options: vals,
-		Warn: func(p model.Problem) { warnings = append(warnings, p) }}
-	if err := f.Write(context.Background(), j); err != nil {
-		t.Fatal(err)
-	}
-	if names := out.Names(); len(names) != 1 || names[0] != "model.bim.txt" {
-		t.Fatalf("files %v, want [model.bim.txt]", names)
-	}
-	if ct := out.Types["model.bim.txt"]; ct != asciibim.ContentType {
-		t.Errorf("content type %q", ct)
-	}
-	return out.Files["model.bim.txt"].Bytes(), warnings
+	return formattest.Single(t, "asciibim", m, opts, "model.bim.txt", asciibim.ContentType)
 }
 
 // TestRoundTrip writes every test model, reads it back and compares floors,

@@ -46,25 +46,7 @@ func TestConformance(t *testing.T) {
 // write converts m and returns the file and the warnings.
 func write(t testing.TB, m *model.Model, opts map[string]any) ([]byte, []model.Problem) {
 	t.Helper()
-	f, _ := formats.Lookup("dxf")
-	vals, err := f.ParseOptions(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var warnings []model.Problem
-	out := &formattest.Memory{}
-	j := &formats.Job{Model: m, Out: out, Base: "model", Time: formattest.Time, Options: vals,
-		Warn: func(p model.Problem) { warnings = append(warnings, p) }}
-	if err := f.Write(context.Background(), j); err != nil {
-		t.Fatal(err)
-	}
-	if names := out.Names(); len(names) != 1 || names[0] != "model.dxf" {
-		t.Fatalf("files %v, want [model.dxf]", names)
-	}
-	if ct := out.Types["model.dxf"]; ct != dxf.ContentType {
-		t.Errorf("content type %q", ct)
-	}
-	return out.Files["model.dxf"].Bytes(), warnings
+	return formattest.Single(t, "dxf", m, opts, "model.dxf", dxf.ContentType)
 }
 
 // pair is one group code and its value.

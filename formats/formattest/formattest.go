@@ -68,11 +68,52 @@ func Open(t testing.TB, text string) *model.Model {
 // Write converts m with the named format and options into memory.
 func Write(t testing.TB, name string, m *model.Model, opts map[string]any) *Memory {
 	t.Helper()
-	out := &Memory{}
-	if err := write(context.Background(), name, m, opts, out); err != nil {
+	out, _, err := Convert(t, name, m, opts)
+	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return out
+}
+
+// Convert converts m with the named format into memory (files named model.*)
+// and returns the files, the warnings and the format's error. Options that do
+// not parse fail the test.
+func Convert(t testing.TB, name string, m *model.Model, opts map[string]any) (*Memory, []model.Problem, error) {
+	t.Helper()
+	f, ok := formats.Lookup(name)
+	if !ok {
+		t.Fatalf("format %q is not registered", name)
+	}
+	vals, err := f.ParseOptions(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warnings []model.Problem
+	var mu sync.Mutex
+	out := &Memory{}
+	j := &formats.Job{Model: m, Out: out, Base: "model", Time: Time, Options: vals, Warn: func(p model.Problem) {
+		mu.Lock()
+		warnings = append(warnings, p)
+		mu.Unlock()
+	}}
+	return out, warnings, f.Write(context.Background(), j)
+}
+
+// Single converts m with a format that writes one file, checks its name and
+// content type, and returns its bytes and the warnings.
+func Single(t testing.TB, name string, m *model.Model, opts map[string]any, file, contentType string) ([]byte, []model.Problem) {
+	t.Helper()
+	out, warnings, err := Convert(t, name, m, opts)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if names := out.Names(); len(names) != 1 || names[0] != file {
+		t.Fatalf("files %v, want [%s]", names, file)
+	}
+	if ct := out.Types[file]; ct != contentType {
+		t.Errorf("content type %q, want %q", ct, contentType)
+	}
+	return out.Files[file].Bytes(), warnings
 }
 
 func write(ctx context.Context, name string, m *model.Model, opts map[string]any, out formats.Output) error {

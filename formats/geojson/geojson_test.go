@@ -35,16 +35,7 @@ func TestConformance(t *testing.T) {
 
 func write(t testing.TB, m *model.Model, opts map[string]any) (*formattest.Memory, []model.Problem, error) {
 	t.Helper()
-	f, _ := formats.Lookup("geojson")
-	vals, err := f.ParseOptions(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var warnings []model.Problem
-	out := &formattest.Memory{}
-	j := &formats.Job{Model: m, Out: out, Base: "model", Time: formattest.Time, Options: vals,
-		Warn: func(p model.Problem) { warnings = append(warnings, p) }}
-	return out, warnings, f.Write(context.Background(), j)
+	return formattest.Convert(t, "geojson", m, opts)
 }
 
 // signedArea is the shoelace area of a closed ring in degrees², positive

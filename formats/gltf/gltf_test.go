@@ -15,7 +15,6 @@ import (
 
 	qgltf "github.com/qmuntal/gltf"
 
-	"github.com/arxos/arxport/formats"
 	"github.com/arxos/arxport/formats/formattest"
 	_ "github.com/arxos/arxport/formats/gltf"
 	"github.com/arxos/arxport/formats/json/fixture"
@@ -96,16 +95,8 @@ func generated(t testing.TB, n int) string {
 
 func write(t testing.TB, m *model.Model, name string, opts map[string]any) (*formattest.Memory, []model.Problem) {
 	t.Helper()
-	f, _ := formats.Lookup(name)
-	vals, err := f.ParseOptions(opts)
+	out, warnings, err := formattest.Convert(t, name, m, opts)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var warnings []model.Problem
-	out := &formattest.Memory{}
-	j := &formats.Job{Model: m, Out: out, Base: "model", Time: formattest.Time, Options: vals,
-		Warn: func(p model.Problem) { warnings = append(warnings, p) }}
-	if err := f.Write(context.Background(), j); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return out, warnings

@@ -2,7 +2,6 @@ package ifc_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"github.com/arxos/arxport/formats/ifc/ifctest"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/arxos/arxport/formats"
 	"github.com/arxos/arxport/formats/formattest"
 	"github.com/arxos/arxport/formats/ifc"
 	"github.com/arxos/arxport/formats/json/fixture"
@@ -25,22 +23,7 @@ func TestConformance(t *testing.T) {
 
 func write(t testing.TB, m *model.Model, opts map[string]any) ([]byte, []model.Problem) {
 	t.Helper()
-	f, _ := formats.Lookup("ifc")
-	vals, err := f.ParseOptions(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var warnings []model.Problem
-	out := &formattest.Memory{}
-	j := &formats.Job{Model: m, Out: out, Base: "model", Time: formattest.Time, Options: vals,
-		Warn: func(p model.Problem) { warnings = append(warnings, p) }}
-	if err := f.Write(context.Background(), j); err != nil {
-		t.Fatal(err)
-	}
-	if got := out.Names(); len(got) != 1 || got[0] != "model.ifc" || out.Types["model.ifc"] != ifc.ContentType {
-		t.Fatalf("files %v types %v", got, out.Types)
-	}
-	return out.Files["model.ifc"].Bytes(), warnings
+	return formattest.Single(t, "ifc", m, opts, "model.ifc", ifc.ContentType)
 }
 
 // readersDir is test/readers, with its node_modules, or "" when the readers
