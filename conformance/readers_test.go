@@ -20,6 +20,7 @@ import (
 	_ "github.com/arxos/arxport/formats/all"
 	"github.com/arxos/arxport/formats/asciibim"
 	"github.com/arxos/arxport/formats/dxf/dxftest"
+	"github.com/arxos/arxport/formats/formattest"
 	"github.com/arxos/arxport/formats/ifc/ifctest"
 	"github.com/arxos/arxport/gen"
 	"github.com/arxos/arxport/model"
@@ -53,6 +54,7 @@ func checkReaders(t *testing.T) {
 	need(t, "csvclean", have("csvclean"))
 	need(t, "assimp", have("assimp"))
 	need(t, "qpdf", have("qpdf"))
+	need(t, "occt-draw", have("occt-draw") || have("DRAWEXE"))
 	need(t, "pdftotext", have("pdftotext"))
 	need(t, "ezdxf", exec.Command("/usr/bin/python3", "-c", "import ezdxf").Run() == nil)
 	need(t, "openpyxl", exec.Command("/usr/bin/python3", "-c", "import openpyxl").Run() == nil)
@@ -203,6 +205,9 @@ func TestIndependentReaders(t *testing.T) {
 						// The project's own reader: floors, equipment and connections
 						// come back, and the checksum matches.
 						readASCIIBIM(t, filepath.Join(out, files[0].Name), m)
+					case "step", "iges":
+						occt := writeJSON(t, dir, "expect-occt.json", formattest.SolidsOf(t, m))
+						run(t, "bash", filepath.Join(readers, "check_occt.sh"), filepath.Join(out, files[0].Name), occt)
 					case "gltf", "glb":
 						run(t, "node", filepath.Join(readers, "check_gltf.mjs"), filepath.Join(out, files[0].Name))
 					default:

@@ -103,3 +103,30 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// OCCT is what OpenCASCADE must find in a STEP or IGES export
+// (test/readers/check_occt.sh's EXPECT.json): every solid of the model, with
+// its volume (doors and windows as the boxes they fill).
+type OCCT struct {
+	Solids int     `json:"solids"`
+	Volume float64 `json:"volume"`
+	// Names, when set, must read back through OpenCASCADE's XDE.
+	Names []string `json:"names,omitempty"`
+}
+
+// SolidsOf counts the solids of m and adds up their volumes.
+func SolidsOf(tb testing.TB, m *model.Model) OCCT {
+	tb.Helper()
+	var x OCCT
+	err := m.Elements(context.Background(), func(e *model.Element) error {
+		if s := m.Solids(e); len(s) > 0 {
+			x.Solids += len(s)
+			x.Volume += m.Measure(e).Volume
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return x
+}
