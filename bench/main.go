@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,8 +50,8 @@ func run(work string, sizes, formats []string, runs int) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
-	fmt.Println("| elements | format | total s | elements/s | convert s | convert elements/s | output MB | MB/s | peak RSS MB |")
-	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| elements | format | total s | elements/s | convert s | convert elements/s | output MB | MB/s | peak RSS MB | other |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, size := range sizes {
 		n, err := strconv.Atoi(size)
 		if err != nil {
@@ -78,14 +79,25 @@ func run(work string, sizes, formats []string, runs int) error {
 				}
 			}
 			mb := float64(best.bytes) / 1e6
-			fmt.Printf("| %d | %s | %.2f | %.0f | %.2f | %.0f | %.1f | %.1f | %.0f |\n", elements, f, best.secs,
-				float64(elements)/best.secs, best.convert, float64(elements)/best.convert, mb, mb/best.secs, float64(best.rssKB)/1024)
+			other := ""
+			if best.unit != "" {
+				other = fmt.Sprintf("%d %s, %.0f %s/s", best.count, best.unit, float64(best.count)/best.convert, best.unit)
+			}
+			fmt.Printf("| %d | %s | %.2f | %.0f | %.2f | %.0f | %.1f | %.1f | %.0f | %s |\n", elements, f, best.secs,
+				float64(elements)/best.secs, best.convert, float64(elements)/best.convert, mb, mb/best.secs, float64(best.rssKB)/1024, other)
 		}
 	}
 	return nil
 }
 
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
 type measure struct {
+	unit    string // triangles or pages, for the formats that count them
+	count   int64
 	secs    float64 // the whole command: read, validate, convert, write
 	convert float64 // the conversion alone, as the command reports it
 	bytes   int64
@@ -102,17 +114,24 @@ func exportOnce(bin, model, format, out string) (measure, error) {
 		return measure{}, err
 	}
 	m := measure{secs: time.Since(start).Seconds()}
-	// Each summary line ends with the format's conversion time.
+	// A summary line: format, file, size, "N elements", the conversion's
+	// time, then its own counts as name=n.
 	first, _, _ := strings.Cut(string(summary), "\n")
 	fields := strings.Fields(first)
-	if len(fields) == 0 {
-		return m, fmt.Errorf("export printed no summary")
+	i := slices.Index(fields, "elements")
+	if i < 0 || i+1 >= len(fields) {
+		return m, fmt.Errorf("export printed no summary: %q", first)
 	}
-	d, err := time.ParseDuration(fields[len(fields)-1])
+	d, err := time.ParseDuration(fields[i+1])
 	if err != nil {
 		return m, fmt.Errorf("summary %q: %w", first, err)
 	}
 	m.convert = d.Seconds()
+	for _, f := range fields[i+2:] {
+		if k, v, ok := strings.Cut(f, "="); ok && (k == "triangles" || k == "pages") {
+			m.unit, m.count = k, atoi(v)
+		}
+	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.rssKB = ru.Maxrss
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -82,8 +83,9 @@ func exportCmd() *cobra.Command {
 					continue
 				}
 				for _, file := range r.Files {
-					fmt.Fprintf(cmd.OutOrStdout(), "%-8s %-40s %10s  %d elements  %s\n", r.Format,
-						filepath.Join(outDir, file.Name), humanBytes(file.Size), m.Stats.Elements, r.Duration.Round(time.Millisecond))
+					fmt.Fprintf(cmd.OutOrStdout(), "%-8s %-40s %10s  %d elements  %s%s\n", r.Format,
+						filepath.Join(outDir, file.Name), humanBytes(file.Size), m.Stats.Elements, r.Duration.Round(time.Millisecond),
+						figures(r.Metrics))
 				}
 			}
 			if ctx.Err() != nil {
@@ -214,6 +216,18 @@ func baseName(path, buildingID string) string {
 		stem = "model"
 	}
 	return stem
+}
+
+// figures lists a conversion's own counts (triangles, pages...) as "  name=n".
+func figures(metrics map[string]int64) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(metrics)) {
+		if k == "bytes" {
+			continue // the size column says it
+		}
+		fmt.Fprintf(&b, "  %s=%d", k, metrics[k])
+	}
+	return b.String()
 }
 
 func humanBytes(n int64) string {
