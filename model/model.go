@@ -115,12 +115,8 @@ func each[T any](ctx context.Context, m *Model, kind int, mem []T, decode func(*
 	if sp == nil {
 		return nil
 	}
-	f, err := os.Open(sp.name)
-	if err != nil {
-		return fmt.Errorf("model spool: %w", err)
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
+	// Readers share the spool's file through ReadAt, which is safe concurrently.
+	r := bufio.NewReaderSize(io.NewSectionReader(sp.f, 0, sp.size), 1<<20)
 	var buf []byte
 	for ; ; seq++ {
 		n, err := binary.ReadUvarint(r)
@@ -167,20 +163,27 @@ func (m *Model) Close() error {
 }
 
 // spool is a temporary file of encoded items, each prefixed by its length.
+// It is unlinked as soon as it is created, so it leaves nothing behind however
+// the process ends; name is kept only where the system refuses that.
 type spool struct {
 	name string
 	f    *os.File
 	w    *bufio.Writer
 	n    int
+	size int64
 	enc  encoder
 }
 
 func newSpool(dir string) (*spool, error) {
-	f, err := os.CreateTemp(dir, "arxport-model-*.ndjson")
+	f, err := os.CreateTemp(dir, "arxport-model-*.spool")
 	if err != nil {
 		return nil, fmt.Errorf("model spool: %w", err)
 	}
-	return &spool{name: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	sp := &spool{f: f, w: bufio.NewWriterSize(f, 1<<20)}
+	if os.Remove(f.Name()) != nil {
+		sp.name = f.Name()
+	}
+	return sp, nil
 }
 
 // add appends the item encode wrote into s.enc.
@@ -198,16 +201,19 @@ func (s *spool) add(encode func(*encoder)) error {
 
 func (s *spool) finish() error {
 	if err := s.w.Flush(); err != nil {
-		s.f.Close()
 		return err
 	}
-	return s.f.Close()
+	size, err := s.f.Seek(0, io.SeekCurrent)
+	s.size = size
+	return err
 }
 
 func (s *spool) remove() error {
-	s.f.Close()
-	if err := os.Remove(s.name); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	err := s.f.Close()
+	if s.name != "" {
+		if rerr := os.Remove(s.name); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = rerr
+		}
 	}
-	return nil
+	return err
 }

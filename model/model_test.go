@@ -436,3 +436,30 @@ func millionPoints() string {
 	b.WriteString("]")
 	return strings.Replace(lobby, `"profile": [[0,0],[20,0],[20,10],[0,10]]`, b.String(), 1)
 }
+
+// Spool files are unlinked at once (nothing is left behind whatever happens
+// to the process) and several writers may stream the same model at once.
+func TestSpoolLeavesNothingAndSharesReaders(t *testing.T) {
+	dir := t.TempDir()
+	m, err := Open(context.Background(), strings.NewReader(toNDJSON(t, lobby)), &Options{TempDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("spool files visible: %v", entries)
+	}
+	counts := make(chan int, 4)
+	for range 4 {
+		go func() {
+			n := 0
+			m.Elements(context.Background(), func(*Element) error { n++; return nil })
+			counts <- n
+		}()
+	}
+	for range 4 {
+		if n := <-counts; n != m.Stats.Elements {
+			t.Errorf("a reader saw %d elements, want %d", n, m.Stats.Elements)
+		}
+	}
+}
