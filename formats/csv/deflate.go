@@ -1,8 +1,8 @@
 package csv
 
 import (
-	"compress/flate"
 	"errors"
+	"github.com/klauspost/compress/flate"
 	"hash/crc32"
 	"sync/atomic"
 
