@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/arxos/arxport/formats/dxf/dxftest"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/arxos/arxport/converters/plan"
 	"github.com/arxos/arxport/converters/plan/plantest"
-	"github.com/arxos/arxport/formats"
 	"github.com/arxos/arxport/formats/dxf"
 	"github.com/arxos/arxport/formats/formattest"
 	"github.com/arxos/arxport/model"
@@ -358,36 +356,5 @@ func decodeTexts(pairs []pair) string {
 
 // BenchmarkWrite converts a generated building of about 100,000 elements.
 func BenchmarkWrite(b *testing.B) {
-	text, err := plantest.Generated(100000, "m", true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := formattest.Open(b, text)
-	f, _ := formats.Lookup("dxf")
-	vals, _ := f.ParseOptions(nil)
-	var size int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		out := &countingOutput{}
-		j := &formats.Job{Model: m, Out: out, Base: "m", Time: formattest.Time, Options: vals}
-		if err := f.Write(context.Background(), j); err != nil {
-			b.Fatal(err)
-		}
-		size = out.n
-	}
-	b.StopTimer()
-	sec := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(float64(m.Stats.Elements)/sec, "elements/s")
-	b.ReportMetric(float64(size)/1e6/sec, "MB/s")
-	b.ReportMetric(float64(size), "bytes/file")
+	formattest.Bench(b, "dxf", formattest.Generated(b, 100_000), nil)
 }
-
-type countingOutput struct{ n int64 }
-
-func (c *countingOutput) Create(string, string) (io.WriteCloser, error) { return countingFile{c}, nil }
-
-type countingFile struct{ c *countingOutput }
-
-func (f countingFile) Write(p []byte) (int, error) { f.c.n += int64(len(p)); return len(p), nil }
-func (f countingFile) Close() error                { return nil }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/arxos/arxport/converters/plan"
 	"github.com/arxos/arxport/converters/plan/plantest"
@@ -383,23 +384,7 @@ func FuzzWrite(f *testing.F) {
 // BenchmarkWrite writes a generated 20-floor building of 16,000 elements.
 func BenchmarkWrite(b *testing.B) {
 	m := formattest.Open(b, generated(b, gen.Options{Elements: 16000, Floors: 20, Seed: 1}))
-	f, _ := formats.Lookup("pdf")
-	vals, _ := f.ParseOptions(nil)
-	var size, pages int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		out := &formattest.Memory{}
-		j := &formats.Job{Model: m, Out: out, Base: "m", Time: formattest.Time, Options: vals}
-		if err := f.Write(context.Background(), j); err != nil {
-			b.Fatal(err)
-		}
-		size = int64(out.Files["m.pdf"].Len())
-		pages = j.Metrics()["pages"]
-	}
-	b.StopTimer()
-	sec := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(float64(pages)/sec, "pages/s")
-	b.ReportMetric(float64(size)/1e6/sec, "MB/s")
-	b.ReportMetric(float64(size), "bytes/op-file")
+	wall := time.Now()
+	j := formattest.Bench(b, "pdf", m, nil)
+	b.ReportMetric(float64(j.Metrics()["pages"])*float64(b.N)/time.Since(wall).Seconds(), "pages/s")
 }
