@@ -263,12 +263,13 @@ func (wr *writer) run(ctx context.Context) error {
 		if err := wr.element(e); err != nil {
 			return err
 		}
-		wr.j.AddMetric("features", 1)
 		return step()
 	})
 	if err != nil {
 		return err
 	}
+	// Every room and every element is one feature.
+	wr.j.AddMetric("features", done)
 	wr.j.Report(formatName, done)
 	return ctx.Err()
 }
