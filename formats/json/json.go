@@ -106,7 +106,6 @@ func Encode(ctx context.Context, j *formats.Job, w *Writer) error {
 	w.BeginArray()
 	err = m.Elements(ctx, func(e *model.Element) error {
 		writeElement(w, e, m.Measure(e))
-		j.AddMetric("elements", 1)
 		return progress()
 	})
 	if err != nil {

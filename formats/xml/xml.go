@@ -131,7 +131,6 @@ func encode(ctx context.Context, j *formats.Job, w *writer) error {
 		writeElement(w, e, m.Measure(e))
 		warn("elements", n, "element", e.ID)
 		n++
-		j.AddMetric("elements", 1)
 		return progress()
 	})
 	if err != nil {
