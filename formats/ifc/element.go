@@ -17,23 +17,23 @@ func (w *writer) room(r *model.Room) {
 	origin := r.Boundary[0]
 	pl := w.localPlacement(st.placement, w.axis3(w.point(origin[0], origin[1], 0), 0))
 	shape := w.prismShape(r.Boundary, r.Holes, origin, 0, r.Height)
-	id := e.begin("IFCSPACE")
+	id := e.Begin("IFCSPACE")
 	w.guid("room", r.ID)
-	e.null()
-	e.str(r.ID)
-	e.null()
-	e.optStr(r.Type)
-	e.ref(pl)
+	e.Null()
+	e.Str(r.ID)
+	e.Null()
+	e.OptStr(r.Type)
+	e.Ref(pl)
 	if shape != 0 {
-		e.ref(shape)
+		e.Ref(shape)
 	} else {
-		e.null()
+		e.Null()
 	}
-	e.optStr(r.Name)
-	e.enum("ELEMENT")
-	e.enum("SPACE")
-	e.null()
-	e.end()
+	e.OptStr(r.Name)
+	e.Enum("ELEMENT")
+	e.Enum("SPACE")
+	e.Null()
+	e.End()
 	if shape == 0 {
 		w.j.Warning("rooms."+r.ID, CodeNoGeometry, "room %q is too small for the file's precision: written without a shape", r.ID)
 	}
@@ -72,39 +72,39 @@ func (w *writer) element(el *model.Element) error {
 		h := w.host(el.ID)
 		h.written = true
 		id = h.id
-		e.beginAt(id, cls.Entity)
+		e.BeginAt(id, cls.Entity)
 	} else {
-		id = e.begin(cls.Entity)
+		id = e.Begin(cls.Entity)
 	}
 	w.guid("element", el.ID)
-	e.null()
-	e.str(label(el.Name, el.ID))
-	e.null()
-	e.str(el.Type)
-	e.ref(pl)
+	e.Null()
+	e.Str(label(el.Name, el.ID))
+	e.Null()
+	e.Str(el.Type)
+	e.Ref(pl)
 	if shape != 0 {
-		e.ref(shape)
+		e.Ref(shape)
 	} else {
-		e.null()
+		e.Null()
 	}
-	e.str(el.ID)
+	e.Str(el.ID)
 	if cls.overall {
 		if g.Kind == model.KindOpening && g.Height > 0 && g.Width > 0 {
-			e.length(g.Height)
-			e.length(g.Width)
+			e.Length(g.Height)
+			e.Length(g.Width)
 		} else {
-			e.null()
-			e.null()
+			e.Null()
+			e.Null()
 		}
 	}
 	if cls.Predefined != "" {
-		e.enum(cls.Predefined)
+		e.Enum(cls.Predefined)
 	}
 	if cls.overall {
-		e.null() // OperationType / PartitioningType
-		e.null()
+		e.Null() // OperationType / PartitioningType
+		e.Null()
 	}
-	e.end()
+	e.End()
 	if shape == 0 {
 		w.j.Warning("elements."+el.ID, CodeNoGeometry, "element %q has no shape the file can hold (an open mesh without triangles, or a size below the file's precision)", el.ID)
 	}
@@ -137,7 +137,7 @@ func (w *writer) element(el *model.Element) error {
 		}
 		w.quantities(id, "element", el.ID, qto, elementQuantities(el, &ms, &wall))
 	}
-	return e.err
+	return e.Err()
 }
 
 // host returns the instance number of a wall that hosts openings, reserving
@@ -145,7 +145,7 @@ func (w *writer) element(el *model.Element) error {
 func (w *writer) host(wallID string) *host {
 	h := w.hosts[wallID]
 	if h == nil {
-		h = &host{id: w.e.reserve()}
+		h = &host{id: w.e.Reserve()}
 		w.hosts[wallID] = h
 	}
 	return h
@@ -157,37 +157,37 @@ func (w *writer) opening(el *model.Element, wall *model.Geometry, st *storey, fi
 	e := w.e
 	shape := w.openingShape(el, wall, ref, openingMargin)
 	pl := w.localPlacement(st.placement, w.axis3(w.point(ref[0], ref[1], 0), 0))
-	op := e.begin("IFCOPENINGELEMENT")
+	op := e.Begin("IFCOPENINGELEMENT")
 	w.guid("opening", el.ID)
-	e.null()
-	e.str("Opening of " + el.ID)
-	e.null()
-	e.null()
-	e.ref(pl)
+	e.Null()
+	e.Str("Opening of " + el.ID)
+	e.Null()
+	e.Null()
+	e.Ref(pl)
 	if shape != 0 {
-		e.ref(shape)
+		e.Ref(shape)
 	} else {
-		e.null()
+		e.Null()
 	}
-	e.null()
-	e.enum("OPENING")
-	e.end()
-	e.begin("IFCRELVOIDSELEMENT")
+	e.Null()
+	e.Enum("OPENING")
+	e.End()
+	e.Begin("IFCRELVOIDSELEMENT")
 	w.guid("voids", el.ID)
-	e.null()
-	e.null()
-	e.null()
-	e.ref(w.host(el.Host).id)
-	e.ref(op)
-	e.end()
-	e.begin("IFCRELFILLSELEMENT")
+	e.Null()
+	e.Null()
+	e.Null()
+	e.Ref(w.host(el.Host).id)
+	e.Ref(op)
+	e.End()
+	e.Begin("IFCRELFILLSELEMENT")
 	w.guid("fills", el.ID)
-	e.null()
-	e.null()
-	e.null()
-	e.ref(op)
-	e.ref(filler)
-	e.end()
+	e.Null()
+	e.Null()
+	e.Null()
+	e.Ref(op)
+	e.Ref(filler)
+	e.End()
 }
 
 // openingMargin is how far an opening stands proud of each wall face.

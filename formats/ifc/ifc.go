@@ -52,6 +52,7 @@ import (
 	"strings"
 
 	"github.com/arxos/arxport/formats"
+	"github.com/arxos/arxport/formats/internal/p21"
 	"github.com/arxos/arxport/model"
 )
 
@@ -94,7 +95,7 @@ func write(ctx context.Context, j *formats.Job) error {
 	w := newWriter(j, f)
 	err = w.run(ctx)
 	if err == nil {
-		err = w.e.flush()
+		err = w.e.Flush()
 	}
 	return errors.Join(err, f.Close())
 }
@@ -117,7 +118,7 @@ type host struct {
 type writer struct {
 	j        *formats.Job
 	m        *model.Model
-	e        *enc
+	e        *p21.Encoder
 	building string // building id, for GlobalIds
 
 	props, qtos bool
@@ -142,7 +143,7 @@ func newWriter(j *formats.Job, f interface{ Write([]byte) (int, error) }) *write
 	if decimals == 0 {
 		decimals = 6
 	}
-	w := &writer{j: j, m: m, e: newEnc(f, decimals), building: m.Building.ID,
+	w := &writer{j: j, m: m, e: p21.New(f, decimals), building: m.Building.ID,
 		props: optBool(j.Options, "properties"), qtos: optBool(j.Options, "quantities"),
 		floorIndex: map[string]int{}, hosts: map[string]*host{}, materials: map[string][]int32{}}
 	for i, fl := range m.Building.Floors {
@@ -160,7 +161,7 @@ func optBool(v formats.Values, name string) bool {
 func (w *writer) run(ctx context.Context) error {
 	w.header()
 	w.project()
-	if err := w.e.err; err != nil {
+	if err := w.e.Err(); err != nil {
 		return err
 	}
 	var done int64
@@ -172,7 +173,7 @@ func (w *writer) run(ctx context.Context) error {
 				return err
 			}
 		}
-		return w.e.err
+		return w.e.Err()
 	}
 	err := w.m.Rooms(ctx, func(r *model.Room) error {
 		w.room(r)
@@ -194,50 +195,50 @@ func (w *writer) run(ctx context.Context) error {
 		return err
 	}
 	w.j.Report(formatName, done)
-	w.j.AddMetric("entities", int64(w.e.next-1))
+	w.j.AddMetric("entities", int64(w.e.Count()))
 	w.j.AddMetric("elements", int64(w.m.Stats.Elements))
 	return ctx.Err()
 }
 
 // guid writes the GlobalId of an item's entity.
 func (w *writer) guid(role, id string) {
-	w.e.sep()
-	w.e.buf = append(w.e.buf, '\'')
-	w.e.buf = appendGlobalID(w.e.buf, w.building, role, id)
-	w.e.buf = append(w.e.buf, '\'')
+	var b [24]byte // the quoted 22 characters
+	w.e.Sep()
+	w.e.RawBytes(appendGlobalID(append(b[:0], '\''), w.building, role, id))
+	w.e.Raw("'")
 }
 
 func (w *writer) header() {
 	j := w.j
 	e := w.e
-	e.raw("ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION(('ViewDefinition [ReferenceView_V1.2]'),'2;1');\nFILE_NAME(")
-	e.str(j.Base + ".ifc")
-	e.str(j.Time.UTC().Format("2006-01-02T15:04:05"))
-	e.raw(",(''),(''),'arxport','arxport','');\nFILE_SCHEMA(('IFC4'));\nENDSEC;\nDATA;\n")
+	e.Raw("ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION(('ViewDefinition [ReferenceView_V1.2]'),'2;1');\nFILE_NAME(")
+	e.Str(j.Base + ".ifc")
+	e.Str(j.Time.UTC().Format("2006-01-02T15:04:05"))
+	e.Raw(",(''),(''),'arxport','arxport','');\nFILE_SCHEMA(('IFC4'));\nENDSEC;\nDATA;\n")
 }
 
 // point writes an IfcCartesianPoint of lengths.
 func (w *writer) point(c ...float64) int {
 	e := w.e
-	id := e.begin("IFCCARTESIANPOINT")
-	e.open()
+	id := e.Begin("IFCCARTESIANPOINT")
+	e.Open()
 	for _, v := range c {
-		e.length(v)
+		e.Length(v)
 	}
-	e.close()
-	e.end()
+	e.Close()
+	e.End()
 	return id
 }
 
 func (w *writer) direction(c ...float64) int {
 	e := w.e
-	id := e.begin("IFCDIRECTION")
-	e.open()
+	id := e.Begin("IFCDIRECTION")
+	e.Open()
 	for _, v := range c {
-		e.ratio(v)
+		e.Ratio(v)
 	}
-	e.close()
-	e.end()
+	e.Close()
+	e.End()
 	return id
 }
 
@@ -245,43 +246,43 @@ func (w *writer) direction(c ...float64) int {
 // direction (0: the default axes).
 func (w *writer) axis3(loc, refDir int) int {
 	e := w.e
-	id := e.begin("IFCAXIS2PLACEMENT3D")
-	e.ref(loc)
+	id := e.Begin("IFCAXIS2PLACEMENT3D")
+	e.Ref(loc)
 	if refDir == 0 {
-		e.null()
-		e.null()
+		e.Null()
+		e.Null()
 	} else {
-		e.ref(w.dirZ)
-		e.ref(refDir)
+		e.Ref(w.dirZ)
+		e.Ref(refDir)
 	}
-	e.end()
+	e.End()
 	return id
 }
 
 func (w *writer) localPlacement(relTo, axis int) int {
 	e := w.e
-	id := e.begin("IFCLOCALPLACEMENT")
+	id := e.Begin("IFCLOCALPLACEMENT")
 	if relTo == 0 {
-		e.null()
+		e.Null()
 	} else {
-		e.ref(relTo)
+		e.Ref(relTo)
 	}
-	e.ref(axis)
-	e.end()
+	e.Ref(axis)
+	e.End()
 	return id
 }
 
 // relAggregates writes an IfcRelAggregates of parts under a whole.
 func (w *writer) relAggregates(role, key string, whole int, parts []int32) {
 	e := w.e
-	e.begin("IFCRELAGGREGATES")
+	e.Begin("IFCRELAGGREGATES")
 	w.guid(role, key)
-	e.null()
-	e.null()
-	e.null()
-	e.ref(whole)
-	e.refs(parts)
-	e.end()
+	e.Null()
+	e.Null()
+	e.Null()
+	e.Ref(whole)
+	e.Refs32(parts)
+	e.End()
 }
 
 // project writes the units, contexts, georeference and spatial structure down
@@ -294,25 +295,25 @@ func (w *writer) project() {
 	w.dirX = w.direction(1, 0, 0)
 	world := w.axis3(w.origin, 0)
 
-	w.metre = e.begin("IFCSIUNIT")
-	e.star()
-	e.enum("LENGTHUNIT")
-	e.null()
-	e.enum("METRE")
-	e.end()
+	w.metre = e.Begin("IFCSIUNIT")
+	e.Star()
+	e.Enum("LENGTHUNIT")
+	e.Null()
+	e.Enum("METRE")
+	e.End()
 	units := []int32{int32(w.metre)}
 	for _, u := range [][2]string{{"AREAUNIT", "SQUARE_METRE"}, {"VOLUMEUNIT", "CUBIC_METRE"}, {"PLANEANGLEUNIT", "RADIAN"}} {
-		id := e.begin("IFCSIUNIT")
-		e.star()
-		e.enum(u[0])
-		e.null()
-		e.enum(u[1])
-		e.end()
+		id := e.Begin("IFCSIUNIT")
+		e.Star()
+		e.Enum(u[0])
+		e.Null()
+		e.Enum(u[1])
+		e.End()
 		units = append(units, int32(id))
 	}
-	unitAssignment := e.begin("IFCUNITASSIGNMENT")
-	e.refs(units)
-	e.end()
+	unitAssignment := e.Begin("IFCUNITASSIGNMENT")
+	e.Refs32(units)
+	e.End()
 
 	g := b.Georef
 	trueNorth := 0
@@ -322,124 +323,124 @@ func (w *writer) project() {
 		s, c := math.Sincos(g.Rotation * math.Pi / 180)
 		trueNorth = w.direction(-s, c)
 	}
-	ctx := e.begin("IFCGEOMETRICREPRESENTATIONCONTEXT")
-	e.null()
-	e.str("Model")
-	e.int(3)
-	e.real(1e-5)
-	e.ref(world)
+	ctx := e.Begin("IFCGEOMETRICREPRESENTATIONCONTEXT")
+	e.Null()
+	e.Str("Model")
+	e.Int(3)
+	e.Real(1e-5)
+	e.Ref(world)
 	if trueNorth == 0 {
-		e.null()
+		e.Null()
 	} else {
-		e.ref(trueNorth)
+		e.Ref(trueNorth)
 	}
-	e.end()
-	w.body = e.begin("IFCGEOMETRICREPRESENTATIONSUBCONTEXT")
-	e.str("Body")
-	e.str("Model")
-	e.star()
-	e.star()
-	e.star()
-	e.star()
-	e.ref(ctx)
-	e.null()
-	e.enum("MODEL_VIEW")
-	e.null()
-	e.end()
+	e.End()
+	w.body = e.Begin("IFCGEOMETRICREPRESENTATIONSUBCONTEXT")
+	e.Str("Body")
+	e.Str("Model")
+	e.Star()
+	e.Star()
+	e.Star()
+	e.Star()
+	e.Ref(ctx)
+	e.Null()
+	e.Enum("MODEL_VIEW")
+	e.Null()
+	e.End()
 
-	project := e.begin("IFCPROJECT")
+	project := e.Begin("IFCPROJECT")
 	w.guid("project", "")
-	e.null()
-	e.optStr(b.ID)
-	e.null()
-	e.null()
-	e.optStr(b.Name)
-	e.null()
-	e.refs([]int32{int32(ctx)})
-	e.ref(unitAssignment)
-	e.end()
+	e.Null()
+	e.OptStr(b.ID)
+	e.Null()
+	e.Null()
+	e.OptStr(b.Name)
+	e.Null()
+	e.Refs32([]int32{int32(ctx)})
+	e.Ref(unitAssignment)
+	e.End()
 
 	if g != nil {
 		u := projectOrigin(g.Lat, g.Lon, g.Rotation)
-		crs := e.begin("IFCPROJECTEDCRS")
-		e.str(u.EPSG())
-		e.str(u.Name())
-		e.str("WGS84")
-		e.null()
-		e.str("UTM")
-		e.str(u.MapZone())
-		e.ref(w.metre)
-		e.end()
-		e.begin("IFCMAPCONVERSION")
-		e.ref(ctx)
-		e.ref(crs)
-		e.length(u.Easting)
-		e.length(u.Northing)
-		e.length(g.Elevation)
-		e.ratio(u.XAbscissa)
-		e.ratio(u.XOrdinat)
-		e.real(1)
-		e.end()
+		crs := e.Begin("IFCPROJECTEDCRS")
+		e.Str(u.EPSG())
+		e.Str(u.Name())
+		e.Str("WGS84")
+		e.Null()
+		e.Str("UTM")
+		e.Str(u.MapZone())
+		e.Ref(w.metre)
+		e.End()
+		e.Begin("IFCMAPCONVERSION")
+		e.Ref(ctx)
+		e.Ref(crs)
+		e.Length(u.Easting)
+		e.Length(u.Northing)
+		e.Length(g.Elevation)
+		e.Ratio(u.XAbscissa)
+		e.Ratio(u.XOrdinat)
+		e.Real(1)
+		e.End()
 	}
 
 	sitePlacement := w.localPlacement(0, world)
-	site := e.begin("IFCSITE")
+	site := e.Begin("IFCSITE")
 	w.guid("site", "")
-	e.null()
-	e.str("Site")
-	e.null()
-	e.null()
-	e.ref(sitePlacement)
-	e.null()
-	e.null()
-	e.enum("ELEMENT")
+	e.Null()
+	e.Str("Site")
+	e.Null()
+	e.Null()
+	e.Ref(sitePlacement)
+	e.Null()
+	e.Null()
+	e.Enum("ELEMENT")
 	if g != nil {
 		w.compoundAngle(g.Lat)
 		w.compoundAngle(g.Lon)
-		e.length(g.Elevation)
+		e.Length(g.Elevation)
 	} else {
-		e.null()
-		e.null()
-		e.null()
+		e.Null()
+		e.Null()
+		e.Null()
 	}
-	e.null()
-	e.null()
-	e.end()
+	e.Null()
+	e.Null()
+	e.End()
 
 	buildingPlacement := w.localPlacement(sitePlacement, world)
 	var address int
 	if b.Address != "" {
-		address = e.begin("IFCPOSTALADDRESS")
-		e.null()
-		e.null()
-		e.null()
-		e.null()
-		e.open()
-		e.str(b.Address)
-		e.close()
+		address = e.Begin("IFCPOSTALADDRESS")
+		e.Null()
+		e.Null()
+		e.Null()
+		e.Null()
+		e.Open()
+		e.Str(b.Address)
+		e.Close()
 		for range 5 {
-			e.null()
+			e.Null()
 		}
-		e.end()
+		e.End()
 	}
-	building := e.begin("IFCBUILDING")
+	building := e.Begin("IFCBUILDING")
 	w.guid("building", "")
-	e.null()
-	e.optStr(b.Name)
-	e.null()
-	e.null()
-	e.ref(buildingPlacement)
-	e.null()
-	e.null()
-	e.enum("ELEMENT")
-	e.null()
-	e.null()
+	e.Null()
+	e.OptStr(b.Name)
+	e.Null()
+	e.Null()
+	e.Ref(buildingPlacement)
+	e.Null()
+	e.Null()
+	e.Enum("ELEMENT")
+	e.Null()
+	e.Null()
 	if address != 0 {
-		e.ref(address)
+		e.Ref(address)
 	} else {
-		e.null()
+		e.Null()
 	}
-	e.end()
+	e.End()
 	if w.props {
 		w.ownProps(building, "building", "", b.Properties)
 	}
@@ -449,18 +450,18 @@ func (w *writer) project() {
 	for i, fl := range b.Floors {
 		p := w.point(0, 0, fl.Elevation)
 		pl := w.localPlacement(buildingPlacement, w.axis3(p, 0))
-		id := e.begin("IFCBUILDINGSTOREY")
+		id := e.Begin("IFCBUILDINGSTOREY")
 		w.guid("storey", fl.ID)
-		e.null()
-		e.str(fl.ID)
-		e.null()
-		e.null()
-		e.ref(pl)
-		e.null()
-		e.optStr(fl.Name)
-		e.enum("ELEMENT")
-		e.length(fl.Elevation)
-		e.end()
+		e.Null()
+		e.Str(fl.ID)
+		e.Null()
+		e.Null()
+		e.Ref(pl)
+		e.Null()
+		e.OptStr(fl.Name)
+		e.Enum("ELEMENT")
+		e.Length(fl.Elevation)
+		e.End()
 		w.storeys[i] = storey{id: id, placement: pl}
 		ids[i] = int32(id)
 	}
@@ -484,11 +485,11 @@ func (w *writer) compoundAngle(deg float64) {
 	s := micro / 1e6
 	micro -= s * 1e6
 	e := w.e
-	e.open()
+	e.Open()
 	for _, v := range []int64{d, mi, s, micro} {
-		e.int(int(sign) * int(v))
+		e.Int(int(sign) * int(v))
 	}
-	e.close()
+	e.Close()
 }
 
 // finish writes the relations gathered while streaming: containment and
@@ -503,14 +504,14 @@ func (w *writer) finish() error {
 	for i, s := range w.storeys {
 		fl := w.m.Building.Floors[i]
 		if len(s.contained) > 0 {
-			e.begin("IFCRELCONTAINEDINSPATIALSTRUCTURE")
+			e.Begin("IFCRELCONTAINEDINSPATIALSTRUCTURE")
 			w.guid("contains", fl.ID)
-			e.null()
-			e.null()
-			e.null()
-			e.refs(s.contained)
-			e.ref(s.id)
-			e.end()
+			e.Null()
+			e.Null()
+			e.Null()
+			e.Refs32(s.contained)
+			e.Ref(s.id)
+			e.End()
 		}
 		if len(s.spaces) > 0 {
 			w.relAggregates("aggregates", "storey:"+fl.ID, s.id, s.spaces)
@@ -523,22 +524,22 @@ func (w *writer) finish() error {
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		mat := e.begin("IFCMATERIAL")
-		e.str(n)
-		e.null()
-		e.null()
-		e.end()
-		e.begin("IFCRELASSOCIATESMATERIAL")
+		mat := e.Begin("IFCMATERIAL")
+		e.Str(n)
+		e.Null()
+		e.Null()
+		e.End()
+		e.Begin("IFCRELASSOCIATESMATERIAL")
 		w.guid("material", n)
-		e.null()
-		e.null()
-		e.null()
-		e.refs(w.materials[n])
-		e.ref(mat)
-		e.end()
+		e.Null()
+		e.Null()
+		e.Null()
+		e.Refs32(w.materials[n])
+		e.Ref(mat)
+		e.End()
 	}
-	e.raw("ENDSEC;\nEND-ISO-10303-21;\n")
-	return e.err
+	e.Raw("ENDSEC;\nEND-ISO-10303-21;\n")
+	return e.Err()
 }
 
 // label returns the first non-empty string.

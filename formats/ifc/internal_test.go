@@ -6,42 +6,6 @@ import (
 	"testing"
 )
 
-func TestReals(t *testing.T) {
-	for _, c := range []struct {
-		v    float64
-		want string
-	}{{3, "3."}, {-0.5, "-0.5"}, {1e20, "1.E+20"}, {1.5e-7, "1.5E-07"}, {math.NaN(), "0."}, {0.1, "0.1"}} {
-		if got := string(appendReal(nil, c.v)); got != c.want {
-			t.Errorf("appendReal(%v) = %q, want %q", c.v, got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		v    float64
-		want string
-	}{{5000000.1234567, "5000000.123457"}, {-0.0000004, "-0."}, {2, "2."}, {-1.25, "-1.25"}} {
-		if got := string(appendFixed(nil, c.v, 1e6, 6)); got != c.want && !(c.want == "-0." && got == "0.") {
-			t.Errorf("appendFixed(%v) = %q, want %q", c.v, got, c.want)
-		}
-	}
-}
-
-func TestStrings(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":    "'plain'",
-		"it's":     "'it''s'",
-		`a\b`:      `'a\\b'`,
-		"é":        `'\X2\00E9\X0\'`,
-		"🏢x":       `'\X2\D83CDFE2\X0\x'`,
-		"a\tb\n":   `'a\X2\0009\X0\b\X2\000A\X0\'`,
-		"\xff":     `'\X2\FFFD\X0\'`,
-		"東京 tower": `'\X2\67714EAC\X0\ tower'`,
-	} {
-		if got := string(appendString(nil, in)); got != want {
-			t.Errorf("appendString(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 // Known points: the central meridian at the equator, and the meridian arc to
 // 45° (4,984,944.378 m on WGS 84) scaled by k0.
 func TestUTM(t *testing.T) {

@@ -15,38 +15,38 @@ func (w *writer) propertySet(object int, role, id, name string, props []int32) {
 		return
 	}
 	e := w.e
-	ps := e.begin("IFCPROPERTYSET")
+	ps := e.Begin("IFCPROPERTYSET")
 	w.guid("pset:"+name+":"+role, id)
-	e.null()
-	e.str(name)
-	e.null()
-	e.refs(props)
-	e.end()
-	e.begin("IFCRELDEFINESBYPROPERTIES")
+	e.Null()
+	e.Str(name)
+	e.Null()
+	e.Refs32(props)
+	e.End()
+	e.Begin("IFCRELDEFINESBYPROPERTIES")
 	w.guid("defines:"+name+":"+role, id)
-	e.null()
-	e.null()
-	e.null()
-	e.open()
-	e.ref(object)
-	e.close()
-	e.ref(ps)
-	e.end()
+	e.Null()
+	e.Null()
+	e.Null()
+	e.Open()
+	e.Ref(object)
+	e.Close()
+	e.Ref(ps)
+	e.End()
 }
 
 // single begins an IfcPropertySingleValue; the caller writes the value and ends it.
 func (w *writer) single(name string) int {
 	e := w.e
-	id := e.begin("IFCPROPERTYSINGLEVALUE")
-	e.str(name)
-	e.null()
+	id := e.Begin("IFCPROPERTYSINGLEVALUE")
+	e.Str(name)
+	e.Null()
 	return id
 }
 
 // endSingle writes the property's Unit ($: the project's) and ends it.
 func (w *writer) endSingle() {
-	w.e.null()
-	w.e.end()
+	w.e.Null()
+	w.e.End()
 }
 
 // labelLimit is IfcLabel's length; longer strings are written as IfcText.
@@ -55,12 +55,12 @@ const labelLimit = 255
 func (w *writer) text(s string) {
 	e := w.e
 	if utf8.RuneCountInString(s) > labelLimit {
-		e.typed("IFCTEXT")
+		e.Typed("IFCTEXT")
 	} else {
-		e.typed("IFCLABEL")
+		e.Typed("IFCLABEL")
 	}
-	e.str(s)
-	e.close()
+	e.Str(s)
+	e.Close()
 }
 
 // value writes a model property value: IfcLabel (IfcText when long), IfcReal, IfcBoolean.
@@ -70,19 +70,19 @@ func (w *writer) value(v any) {
 	case string:
 		w.text(v)
 	case bool:
-		e.typed("IFCBOOLEAN")
-		e.bool(v)
-		e.close()
+		e.Typed("IFCBOOLEAN")
+		e.Bool(v)
+		e.Close()
 	case float64:
-		e.typed("IFCREAL")
-		e.real(v)
-		e.close()
+		e.Typed("IFCREAL")
+		e.Real(v)
+		e.Close()
 	case int:
-		e.typed("IFCREAL")
-		e.real(float64(v))
-		e.close()
+		e.Typed("IFCREAL")
+		e.Real(float64(v))
+		e.Close()
 	case nil:
-		e.null()
+		e.Null()
 	default:
 		w.text(fmt.Sprint(v))
 	}
@@ -141,9 +141,9 @@ func (w *writer) commonPset(object int, role, id, set string, props model.Proper
 				continue
 			}
 			p := w.single(c.Name)
-			e.typed("IFCBOOLEAN")
-			e.bool(v)
-			e.close()
+			e.Typed("IFCBOOLEAN")
+			e.Bool(v)
+			e.Close()
 			w.endSingle()
 			ids = append(ids, int32(p))
 		case string:
@@ -151,9 +151,9 @@ func (w *writer) commonPset(object int, role, id, set string, props model.Proper
 				continue
 			}
 			p := w.single(c.Name)
-			e.typed(c.Type)
-			e.str(v)
-			e.close()
+			e.Typed(c.Type)
+			e.Str(v)
+			e.Close()
 			w.endSingle()
 			ids = append(ids, int32(p))
 		}
@@ -195,34 +195,34 @@ func (w *writer) quantities(object int, role, id, name string, qs []quantity) {
 	e := w.e
 	ids := w.ids[:0]
 	for _, q := range qs {
-		p := e.begin(quantityEntities[q.kind])
-		e.str(q.name)
-		e.null()
-		e.null()
-		e.real(roundTo(q.value, 1e9))
-		e.null()
-		e.end()
+		p := e.Begin(quantityEntities[q.kind])
+		e.Str(q.name)
+		e.Null()
+		e.Null()
+		e.Real(roundTo(q.value, 1e9))
+		e.Null()
+		e.End()
 		ids = append(ids, int32(p))
 	}
 	w.ids = ids
-	qt := e.begin("IFCELEMENTQUANTITY")
+	qt := e.Begin("IFCELEMENTQUANTITY")
 	w.guid("qto:"+role, id)
-	e.null()
-	e.str(name)
-	e.null()
-	e.null()
-	e.refs(ids)
-	e.end()
-	e.begin("IFCRELDEFINESBYPROPERTIES")
+	e.Null()
+	e.Str(name)
+	e.Null()
+	e.Null()
+	e.Refs32(ids)
+	e.End()
+	e.Begin("IFCRELDEFINESBYPROPERTIES")
 	w.guid("defines-qto:"+role, id)
-	e.null()
-	e.null()
-	e.null()
-	e.open()
-	e.ref(object)
-	e.close()
-	e.ref(qt)
-	e.end()
+	e.Null()
+	e.Null()
+	e.Null()
+	e.Open()
+	e.Ref(object)
+	e.Close()
+	e.Ref(qt)
+	e.End()
 }
 
 // roundTo rounds v to 1/scale, so quantities computed from rounded floats

@@ -62,7 +62,7 @@ func (w *writer) openingShape(el *model.Element, wall *model.Geometry, ref geom.
 }
 
 // positive reports whether a length is still positive once written.
-func (w *writer) positive(v float64) bool { return math.Round(v*w.e.scale) >= 1 }
+func (w *writer) positive(v float64) bool { return math.Round(v*w.e.Scale()) >= 1 }
 
 // boxShape writes a rectangle x by y centred on centre (its base), the x side
 // along dir, extruded z up.
@@ -77,13 +77,13 @@ func (w *writer) boxShape(centre geom.Vec3, dir geom.Vec2, x, y, z float64) int 
 		ref = w.direction(dir[0], dir[1], 0)
 	}
 	pos := w.axis3(p, ref)
-	prof := e.begin("IFCRECTANGLEPROFILEDEF")
-	e.enum("AREA")
-	e.null()
-	e.null()
-	e.length(x)
-	e.length(y)
-	e.end()
+	prof := e.Begin("IFCRECTANGLEPROFILEDEF")
+	e.Enum("AREA")
+	e.Null()
+	e.Null()
+	e.Length(x)
+	e.Length(y)
+	e.End()
 	return w.sweptShape(w.extrusion(prof, pos, z))
 }
 
@@ -102,18 +102,18 @@ func (w *writer) prismShape(outer geom.Ring, holes []geom.Ring, origin geom.Vec2
 	}
 	var prof int
 	if len(inner) == 0 {
-		prof = e.begin("IFCARBITRARYCLOSEDPROFILEDEF")
-		e.enum("AREA")
-		e.null()
-		e.ref(curve)
+		prof = e.Begin("IFCARBITRARYCLOSEDPROFILEDEF")
+		e.Enum("AREA")
+		e.Null()
+		e.Ref(curve)
 	} else {
-		prof = e.begin("IFCARBITRARYPROFILEDEFWITHVOIDS")
-		e.enum("AREA")
-		e.null()
-		e.ref(curve)
-		e.refs(inner)
+		prof = e.Begin("IFCARBITRARYPROFILEDEFWITHVOIDS")
+		e.Enum("AREA")
+		e.Null()
+		e.Ref(curve)
+		e.Refs32(inner)
 	}
-	e.end()
+	e.End()
 	pos := w.axis3(w.origin, 0)
 	if base != 0 {
 		pos = w.axis3(w.point(0, 0, base), 0)
@@ -126,37 +126,37 @@ func (w *writer) prismShape(outer geom.Ring, holes []geom.Ring, origin geom.Vec2
 func (w *writer) polyCurve(r geom.Ring, origin geom.Vec2, outer bool) int {
 	e := w.e
 	rev := geom.IsCCW(r) != outer
-	pl := e.begin("IFCCARTESIANPOINTLIST2D")
-	e.open()
+	pl := e.Begin("IFCCARTESIANPOINTLIST2D")
+	e.Open()
 	for i := 0; i <= len(r); i++ {
 		k := i % len(r)
 		if rev {
 			k = (len(r) - i) % len(r)
 		}
 		p := r[k]
-		e.open()
-		e.length(p[0] - origin[0])
-		e.length(p[1] - origin[1])
-		e.close()
+		e.Open()
+		e.Length(p[0] - origin[0])
+		e.Length(p[1] - origin[1])
+		e.Close()
 	}
-	e.close()
-	e.end()
-	id := e.begin("IFCINDEXEDPOLYCURVE")
-	e.ref(pl)
-	e.null()
-	e.enum("F")
-	e.end()
+	e.Close()
+	e.End()
+	id := e.Begin("IFCINDEXEDPOLYCURVE")
+	e.Ref(pl)
+	e.Null()
+	e.Enum("F")
+	e.End()
 	return id
 }
 
 func (w *writer) extrusion(profile, position int, depth float64) int {
 	e := w.e
-	id := e.begin("IFCEXTRUDEDAREASOLID")
-	e.ref(profile)
-	e.ref(position)
-	e.ref(w.dirZ)
-	e.length(depth)
-	e.end()
+	id := e.Begin("IFCEXTRUDEDAREASOLID")
+	e.Ref(profile)
+	e.Ref(position)
+	e.Ref(w.dirZ)
+	e.Length(depth)
+	e.End()
 	return id
 }
 
@@ -164,54 +164,54 @@ func (w *writer) sweptShape(item int) int { return w.shape("SweptSolid", item) }
 
 func (w *writer) shape(kind string, item int) int {
 	e := w.e
-	rep := e.begin("IFCSHAPEREPRESENTATION")
-	e.ref(w.body)
-	e.str("Body")
-	e.str(kind)
-	e.open()
-	e.ref(item)
-	e.close()
-	e.end()
-	id := e.begin("IFCPRODUCTDEFINITIONSHAPE")
-	e.null()
-	e.null()
-	e.open()
-	e.ref(rep)
-	e.close()
-	e.end()
+	rep := e.Begin("IFCSHAPEREPRESENTATION")
+	e.Ref(w.body)
+	e.Str("Body")
+	e.Str(kind)
+	e.Open()
+	e.Ref(item)
+	e.Close()
+	e.End()
+	id := e.Begin("IFCPRODUCTDEFINITIONSHAPE")
+	e.Null()
+	e.Null()
+	e.Open()
+	e.Ref(rep)
+	e.Close()
+	e.End()
 	return id
 }
 
 // meshShape writes a mesh relative to origin as an IfcTriangulatedFaceSet.
 func (w *writer) meshShape(g *model.Geometry, origin geom.Vec2) int {
 	e := w.e
-	pl := e.begin("IFCCARTESIANPOINTLIST3D")
-	e.open()
+	pl := e.Begin("IFCCARTESIANPOINTLIST3D")
+	e.Open()
 	for _, v := range g.Vertices {
-		e.open()
-		e.length(v[0] - origin[0])
-		e.length(v[1] - origin[1])
-		e.length(v[2])
-		e.close()
+		e.Open()
+		e.Length(v[0] - origin[0])
+		e.Length(v[1] - origin[1])
+		e.Length(v[2])
+		e.Close()
 	}
-	e.close()
-	e.end()
+	e.Close()
+	e.End()
 	m := geom.Mesh{Vertices: g.Vertices, Triangles: g.Triangles}
-	fs := e.begin("IFCTRIANGULATEDFACESET")
-	e.ref(pl)
-	e.null()
-	e.bool(m.Closed())
-	e.open()
+	fs := e.Begin("IFCTRIANGULATEDFACESET")
+	e.Ref(pl)
+	e.Null()
+	e.Bool(m.Closed())
+	e.Open()
 	for _, t := range g.Triangles {
-		e.open()
-		e.int(t[0] + 1)
-		e.int(t[1] + 1)
-		e.int(t[2] + 1)
-		e.close()
+		e.Open()
+		e.Int(t[0] + 1)
+		e.Int(t[1] + 1)
+		e.Int(t[2] + 1)
+		e.Close()
 	}
-	e.close()
-	e.null()
-	e.end()
+	e.Close()
+	e.Null()
+	e.End()
 	return w.shape("Tessellation", fs)
 }
 

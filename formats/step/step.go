@@ -38,6 +38,7 @@ import (
 
 	"github.com/arxos/arxport/converters/scene"
 	"github.com/arxos/arxport/formats"
+	"github.com/arxos/arxport/formats/internal/p21"
 	"github.com/arxos/arxport/geom"
 	"github.com/arxos/arxport/model"
 )
@@ -85,7 +86,7 @@ func write(ctx context.Context, j *formats.Job) error {
 	w := newWriter(j, f)
 	err = w.run(ctx)
 	if err == nil {
-		err = w.e.flush()
+		err = w.e.Flush()
 	}
 	return errors.Join(err, f.Close())
 }
@@ -98,7 +99,7 @@ type part struct {
 type writer struct {
 	j        *formats.Job
 	m        *model.Model
-	e        *enc
+	e        *p21.Encoder
 	sh       *shells
 	offset   geom.Vec3
 	openings bool
@@ -124,7 +125,7 @@ func newWriter(j *formats.Job, f interface{ Write([]byte) (int, error) }) *write
 		openings = true
 	}
 	m := j.Model
-	return &writer{j: j, m: m, e: newEnc(f, decimals), sh: newShells(decimals),
+	return &writer{j: j, m: m, e: p21.New(f, decimals), sh: newShells(decimals),
 		offset: scene.Offset(m.Stats.Min, m.Stats.Max), openings: openings,
 		floors: map[string]part{}, elev: map[string]float64{}}
 }
@@ -143,136 +144,136 @@ func (w *writer) run(ctx context.Context) error {
 				return err
 			}
 		}
-		return w.e.err
+		return w.e.Err()
 	})
 	if err != nil {
 		return err
 	}
 	w.j.Report("elements", done)
-	w.e.raw("ENDSEC;\nEND-ISO-10303-21;\n")
+	w.e.Raw("ENDSEC;\nEND-ISO-10303-21;\n")
 	w.j.AddMetric("solids", w.solids)
 	w.j.AddMetric("faces", w.faces)
-	w.j.AddMetric("entities", int64(w.e.next-1))
-	return w.e.err
+	w.j.AddMetric("entities", int64(w.e.Count()))
+	return w.e.Err()
 }
 
 func (w *writer) offsetText() string {
 	return fmt.Sprintf("coordinates in metres minus offset (%s, %s, %s)",
-		AppendReal(nil, w.offset[0]), AppendReal(nil, w.offset[1]), AppendReal(nil, w.offset[2]))
+		p21.AppendReal(nil, w.offset[0]), p21.AppendReal(nil, w.offset[1]), p21.AppendReal(nil, w.offset[2]))
 }
 
 func (w *writer) header() {
 	e := w.e
-	e.raw("ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((")
-	e.buf = AppendString(e.buf, "arxport building model")
-	e.raw(",")
-	e.buf = AppendString(e.buf, w.offsetText())
-	e.raw("),'2;1');\nFILE_NAME(")
-	e.buf = AppendString(e.buf, w.j.Base+".step")
-	e.raw(",")
-	e.buf = AppendString(e.buf, w.j.Time.UTC().Format("2006-01-02T15:04:05"))
-	e.raw(",(''),(''),'arxport','arxport','');\nFILE_SCHEMA(('" + Schema + "'));\nENDSEC;\nDATA;\n")
+	e.Raw("ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((")
+	e.RawBytes(p21.AppendString(nil, "arxport building model"))
+	e.Raw(",")
+	e.RawBytes(p21.AppendString(nil, w.offsetText()))
+	e.Raw("),'2;1');\nFILE_NAME(")
+	e.RawBytes(p21.AppendString(nil, w.j.Base+".step"))
+	e.Raw(",")
+	e.RawBytes(p21.AppendString(nil, w.j.Time.UTC().Format("2006-01-02T15:04:05")))
+	e.Raw(",(''),(''),'arxport','arxport','');\nFILE_SCHEMA(('" + Schema + "'));\nENDSEC;\nDATA;\n")
 }
 
 // contexts writes the application context, units and the 3D geometric
 // context every representation shares, and the origin placement.
 func (w *writer) contexts() {
 	e := w.e
-	app := e.begin("APPLICATION_CONTEXT")
-	e.str("core data for automotive mechanical design processes")
-	e.end()
-	e.begin("APPLICATION_PROTOCOL_DEFINITION")
-	e.str("international standard")
-	e.str("automotive_design")
-	e.int(2000)
-	e.ref(app)
-	e.end()
-	w.prodCtx = e.begin("PRODUCT_CONTEXT")
-	e.str("")
-	e.ref(app)
-	e.str("mechanical")
-	e.end()
-	w.defCtx = e.begin("PRODUCT_DEFINITION_CONTEXT")
-	e.str("part definition")
-	e.ref(app)
-	e.str("design")
-	e.end()
+	app := e.Begin("APPLICATION_CONTEXT")
+	e.Str("core data for automotive mechanical design processes")
+	e.End()
+	e.Begin("APPLICATION_PROTOCOL_DEFINITION")
+	e.Str("international standard")
+	e.Str("automotive_design")
+	e.Int(2000)
+	e.Ref(app)
+	e.End()
+	w.prodCtx = e.Begin("PRODUCT_CONTEXT")
+	e.Str("")
+	e.Ref(app)
+	e.Str("mechanical")
+	e.End()
+	w.defCtx = e.Begin("PRODUCT_DEFINITION_CONTEXT")
+	e.Str("part definition")
+	e.Ref(app)
+	e.Str("design")
+	e.End()
 
-	metre := e.begin("")
-	e.raw("LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT($,.METRE.)")
-	e.end()
-	radian := e.begin("")
-	e.raw("NAMED_UNIT(*)PLANE_ANGLE_UNIT()SI_UNIT($,.RADIAN.)")
-	e.end()
-	sr := e.begin("")
-	e.raw("NAMED_UNIT(*)SI_UNIT($,.STERADIAN.)SOLID_ANGLE_UNIT()")
-	e.end()
-	unc := e.begin("UNCERTAINTY_MEASURE_WITH_UNIT")
-	e.raw("LENGTH_MEASURE(")
-	e.buf = AppendReal(e.buf, math.Max(1e-6, 10*w.sh.step))
-	e.raw(")")
-	e.ref(metre)
-	e.str("distance_accuracy_value")
-	e.str("confusion accuracy")
-	e.end()
-	w.geomCtx = e.begin("")
-	e.raw("GEOMETRIC_REPRESENTATION_CONTEXT(3)GLOBAL_UNCERTAINTY_ASSIGNED_CONTEXT(")
-	e.refs(unc)
-	e.raw(")GLOBAL_UNIT_ASSIGNED_CONTEXT(")
-	e.refs(metre, radian, sr)
-	e.raw(")REPRESENTATION_CONTEXT('3D','model space, metres')")
-	e.end()
+	metre := e.Begin("")
+	e.Raw("LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT($,.METRE.)")
+	e.End()
+	radian := e.Begin("")
+	e.Raw("NAMED_UNIT(*)PLANE_ANGLE_UNIT()SI_UNIT($,.RADIAN.)")
+	e.End()
+	sr := e.Begin("")
+	e.Raw("NAMED_UNIT(*)SI_UNIT($,.STERADIAN.)SOLID_ANGLE_UNIT()")
+	e.End()
+	unc := e.Begin("UNCERTAINTY_MEASURE_WITH_UNIT")
+	e.Raw("LENGTH_MEASURE(")
+	e.RawBytes(p21.AppendReal(nil, math.Max(1e-6, 10*w.sh.step)))
+	e.Raw(")")
+	e.Ref(metre)
+	e.Str("distance_accuracy_value")
+	e.Str("confusion accuracy")
+	e.End()
+	w.geomCtx = e.Begin("")
+	e.Raw("GEOMETRIC_REPRESENTATION_CONTEXT(3)GLOBAL_UNCERTAINTY_ASSIGNED_CONTEXT(")
+	e.Refs(unc)
+	e.Raw(")GLOBAL_UNIT_ASSIGNED_CONTEXT(")
+	e.Refs(metre, radian, sr)
+	e.Raw(")REPRESENTATION_CONTEXT('3D','model space, metres')")
+	e.End()
 
-	o := e.begin("CARTESIAN_POINT")
-	e.str("")
-	e.raw(",(0.,0.,0.)")
-	e.end()
+	o := e.Begin("CARTESIAN_POINT")
+	e.Str("")
+	e.Raw(",(0.,0.,0.)")
+	e.End()
 	z := w.direction(geom.Vec3{0, 0, 1})
 	x := w.direction(geom.Vec3{1, 0, 0})
-	w.origin = e.begin("AXIS2_PLACEMENT_3D")
-	e.str("origin")
-	e.ref(o)
-	e.ref(z)
-	e.ref(x)
-	e.end()
+	w.origin = e.Begin("AXIS2_PLACEMENT_3D")
+	e.Str("origin")
+	e.Ref(o)
+	e.Ref(z)
+	e.Ref(x)
+	e.End()
 }
 
 // product writes PRODUCT … PRODUCT_DEFINITION_SHAPE and returns the
 // PRODUCT_DEFINITION and PRODUCT_DEFINITION_SHAPE numbers.
 func (w *writer) product(id, name, description string) (pd, pds int) {
 	e := w.e
-	p := e.begin("PRODUCT")
-	e.str(id)
-	e.str(name)
-	e.str(description)
-	e.refs(w.prodCtx)
-	e.end()
-	pdf := e.begin("PRODUCT_DEFINITION_FORMATION")
-	e.str("")
-	e.str("")
-	e.ref(p)
-	e.end()
-	pd = e.begin("PRODUCT_DEFINITION")
-	e.str("design")
-	e.str("")
-	e.ref(pdf)
-	e.ref(w.defCtx)
-	e.end()
-	pds = e.begin("PRODUCT_DEFINITION_SHAPE")
-	e.str("")
-	e.str("")
-	e.ref(pd)
-	e.end()
+	p := e.Begin("PRODUCT")
+	e.Str(id)
+	e.Str(name)
+	e.Str(description)
+	e.Refs(w.prodCtx)
+	e.End()
+	pdf := e.Begin("PRODUCT_DEFINITION_FORMATION")
+	e.Str("")
+	e.Str("")
+	e.Ref(p)
+	e.End()
+	pd = e.Begin("PRODUCT_DEFINITION")
+	e.Str("design")
+	e.Str("")
+	e.Ref(pdf)
+	e.Ref(w.defCtx)
+	e.End()
+	pds = e.Begin("PRODUCT_DEFINITION_SHAPE")
+	e.Str("")
+	e.Str("")
+	e.Ref(pd)
+	e.End()
 	return pd, pds
 }
 
 // shapeDefinition ties a product's shape to its representation.
 func (w *writer) shapeDefinition(pds, rep int) {
 	e := w.e
-	e.begin("SHAPE_DEFINITION_REPRESENTATION")
-	e.ref(pds)
-	e.ref(rep)
-	e.end()
+	e.Begin("SHAPE_DEFINITION_REPRESENTATION")
+	e.Ref(pds)
+	e.Ref(rep)
+	e.End()
 }
 
 // assembly writes a product (an assembly: its representation holds only the
@@ -280,11 +281,11 @@ func (w *writer) shapeDefinition(pds, rep int) {
 func (w *writer) assembly(parent *part, id, name, description string) part {
 	pd, pds := w.product(id, name, description)
 	e := w.e
-	rep := e.begin("SHAPE_REPRESENTATION")
-	e.str(id)
-	e.refs(w.origin)
-	e.ref(w.geomCtx)
-	e.end()
+	rep := e.Begin("SHAPE_REPRESENTATION")
+	e.Str(id)
+	e.Refs(w.origin)
+	e.Ref(w.geomCtx)
+	e.End()
 	w.shapeDefinition(pds, rep)
 	p := part{pd: pd, rep: rep}
 	if parent != nil {
@@ -297,37 +298,37 @@ func (w *writer) assembly(parent *part, id, name, description string) part {
 func (w *writer) use(parent *part, child part, id string) {
 	e := w.e
 	w.nauo++
-	n := e.begin("NEXT_ASSEMBLY_USAGE_OCCURRENCE")
-	e.str(fmt.Sprint("NAUO", w.nauo))
-	e.str(id)
-	e.str("")
-	e.ref(parent.pd)
-	e.ref(child.pd)
-	e.null()
-	e.end()
-	pds := e.begin("PRODUCT_DEFINITION_SHAPE")
-	e.str("")
-	e.str("")
-	e.ref(n)
-	e.end()
-	idt := e.begin("ITEM_DEFINED_TRANSFORMATION")
-	e.str("")
-	e.str("")
-	e.ref(w.origin)
-	e.ref(w.origin)
-	e.end()
-	rr := e.begin("")
-	e.raw("REPRESENTATION_RELATIONSHIP('',''")
-	e.ref(child.rep)
-	e.ref(parent.rep)
-	e.raw(")REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(")
-	e.ref(idt)
-	e.raw(")SHAPE_REPRESENTATION_RELATIONSHIP()")
-	e.end()
-	e.begin("CONTEXT_DEPENDENT_SHAPE_REPRESENTATION")
-	e.ref(rr)
-	e.ref(pds)
-	e.end()
+	n := e.Begin("NEXT_ASSEMBLY_USAGE_OCCURRENCE")
+	e.Str(fmt.Sprint("NAUO", w.nauo))
+	e.Str(id)
+	e.Str("")
+	e.Ref(parent.pd)
+	e.Ref(child.pd)
+	e.Null()
+	e.End()
+	pds := e.Begin("PRODUCT_DEFINITION_SHAPE")
+	e.Str("")
+	e.Str("")
+	e.Ref(n)
+	e.End()
+	idt := e.Begin("ITEM_DEFINED_TRANSFORMATION")
+	e.Str("")
+	e.Str("")
+	e.Ref(w.origin)
+	e.Ref(w.origin)
+	e.End()
+	rr := e.Begin("")
+	e.Raw("REPRESENTATION_RELATIONSHIP('',''")
+	e.Ref(child.rep)
+	e.Ref(parent.rep)
+	e.Raw(")REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(")
+	e.Ref(idt)
+	e.Raw(")SHAPE_REPRESENTATION_RELATIONSHIP()")
+	e.End()
+	e.Begin("CONTEXT_DEPENDENT_SHAPE_REPRESENTATION")
+	e.Ref(rr)
+	e.Ref(pds)
+	e.End()
 }
 
 // structure writes the building and its floors.
@@ -393,16 +394,16 @@ func (w *writer) element(el *model.Element) {
 		shellID := w.shell(sh, !open)
 		var id int
 		if open {
-			id = e.begin("SHELL_BASED_SURFACE_MODEL")
-			e.str(el.ID)
-			e.refs(shellID)
+			id = e.Begin("SHELL_BASED_SURFACE_MODEL")
+			e.Str(el.ID)
+			e.Refs(shellID)
 		} else {
-			id = e.begin("MANIFOLD_SOLID_BREP")
-			e.str(el.ID)
-			e.ref(shellID)
+			id = e.Begin("MANIFOLD_SOLID_BREP")
+			e.Str(el.ID)
+			e.Ref(shellID)
 			w.solids++
 		}
-		e.end()
+		e.End()
 		s.ids = append(s.ids, id)
 	}
 	s.ids = append(s.ids, w.origin)
@@ -410,11 +411,11 @@ func (w *writer) element(el *model.Element) {
 	if open {
 		entity = "MANIFOLD_SURFACE_SHAPE_REPRESENTATION"
 	}
-	rep := e.begin(entity)
-	e.str(el.ID)
-	e.refs(s.ids[start:]...)
-	e.ref(w.geomCtx)
-	e.end()
+	rep := e.Begin(entity)
+	e.Str(el.ID)
+	e.Refs(s.ids[start:]...)
+	e.Ref(w.geomCtx)
+	e.End()
 	s.ids = s.ids[:start]
 	w.shapeDefinition(pds, rep)
 	parent, ok := w.floors[el.Floor]

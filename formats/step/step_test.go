@@ -245,23 +245,6 @@ func TestStructure(t *testing.T) {
 	}
 }
 
-func TestStrings(t *testing.T) {
-	for _, s := range []string{"", "plain", "it's", `back\slash`, "é東京🏢", "\x00\x01\t\n\x7f end", "\xff bad"} {
-		b := step.AppendString(nil, s)
-		p := &parser{s: string(b)}
-		got, err := p.string()
-		want := strings.ToValidUTF8(s, "\uFFFD")
-		if err != nil || got != want || p.i != len(b) {
-			t.Errorf("%q → %s → %q, %v", s, b, got, err)
-		}
-	}
-	for v, want := range map[float64]string{0: "0.", 1: "1.", -2.5: "-2.5", 1e-7: "1.E-07", 1.5e20: "1.5E+20", math.NaN(): "0."} {
-		if got := string(step.AppendReal(nil, v)); got != want {
-			t.Errorf("AppendReal(%v) = %s, want %s", v, got, want)
-		}
-	}
-}
-
 func FuzzWrite(f *testing.F) {
 	for _, s := range fixture.FuzzSeeds {
 		f.Add(s.Name, s.Key, s.Value, s.X, s.Y, s.Thick, s.Rot, s.Units)
