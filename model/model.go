@@ -115,37 +115,108 @@ func each[T any](ctx context.Context, m *Model, kind int, mem []T, decode func(*
 	if sp == nil {
 		return nil
 	}
+	// Decoding runs ahead on a goroutine of its own, a batch at a time, so a
+	// writer's work on one batch overlaps the decoding of the next.
+	full := make(chan spoolBatch[T], 2)
+	free := make(chan []T, 3)
+	for range cap(free) {
+		free <- make([]T, 0, spoolBatchSize)
+	}
+	stop := make(chan struct{})
+	defer func() {
+		close(stop)
+		for range full { // let the decoder finish
+		}
+	}()
+	go decodeSpool(ctx, sp, skip, seq, decode, full, free, stop)
+	for b := range full {
+		for i := range b.items {
+			if err := fn(&b.items[i]); err != nil {
+				return err
+			}
+		}
+		if b.err != nil {
+			return b.err
+		}
+		free <- b.items[:0]
+	}
+	return nil
+}
+
+const spoolBatchSize = 256
+
+// spoolBatch is decoded items, and the error that ended decoding, if any.
+type spoolBatch[T any] struct {
+	items []T
+	err   error
+}
+
+// decodeSpool decodes a spool's items, from sequence number seq on, into
+// batches taken from free and sent on full, which it closes at the end. It
+// stops early when stop is closed.
+func decodeSpool[T any](ctx context.Context, sp *spool, skip map[int]bool, seq int, decode func(*decoder, *T),
+	full chan<- spoolBatch[T], free <-chan []T, stop <-chan struct{}) {
+	defer close(full)
 	// Readers share the spool's file through ReadAt, which is safe concurrently.
 	r := bufio.NewReaderSize(io.NewSectionReader(sp.f, 0, sp.size), 1<<20)
 	var buf []byte
+	var items []T
+	select {
+	case items = <-free:
+	case <-stop:
+		return
+	}
+	send := func(err error) bool {
+		select {
+		case full <- spoolBatch[T]{items, err}:
+		case <-stop:
+			return false
+		}
+		if err != nil {
+			return false
+		}
+		select {
+		case items = <-free:
+			return true
+		case <-stop:
+			return false
+		}
+	}
 	for ; ; seq++ {
 		n, err := binary.ReadUvarint(r)
 		if errors.Is(err, io.EOF) {
-			return nil
+			send(nil)
+			return
 		}
 		if err != nil {
-			return fmt.Errorf("model spool: %w", err)
+			send(fmt.Errorf("model spool: %w", err))
+			return
 		}
 		if uint64(cap(buf)) < n {
 			buf = make([]byte, n)
 		}
 		buf = buf[:n]
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return fmt.Errorf("model spool: %w", err)
+			send(fmt.Errorf("model spool: %w", err))
+			return
 		}
 		if skip[seq] {
 			continue
 		}
 		if seq%1024 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+			send(ctx.Err())
+			return
 		}
+		items = items[:len(items)+1]
 		d := decoder{b: buf}
-		decode(&d, &item)
+		decode(&d, &items[len(items)-1])
 		if d.err != nil {
-			return d.err
+			items = items[:len(items)-1]
+			send(d.err)
+			return
 		}
-		if err := fn(&item); err != nil {
-			return err
+		if len(items) == spoolBatchSize && !send(nil) {
+			return
 		}
 	}
 }
