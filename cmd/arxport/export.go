@@ -222,9 +222,6 @@ func baseName(path, buildingID string) string {
 func figures(metrics map[string]int64) string {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(metrics)) {
-		if k == "bytes" {
-			continue // the size column says it
-		}
 		fmt.Fprintf(&b, "  %s=%d", k, metrics[k])
 	}
 	return b.String()

@@ -20,6 +20,8 @@
 package plan
 
 import (
+	"context"
+	"github.com/arxos/arxport/formats"
 	"github.com/arxos/arxport/geom"
 	"github.com/arxos/arxport/model"
 )
@@ -281,4 +283,20 @@ func FitScale(size, sheet geom.Vec2) int {
 func (p *Plan) NorthVector() geom.Vec2 {
 	s, c := sincosDeg(p.North)
 	return geom.Vec2{s, c}
+}
+
+// ForJob builds the plan of a format's job: progress goes to the job under the
+// stage name, and the plan's warnings become the job's.
+func ForJob(ctx context.Context, j *formats.Job, stage string) (*Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, err := Build(ctx, j.Model, &Options{Progress: func(done int64) { j.Report(stage, done) }})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range p.Warnings {
+		j.Warning(w.Path, w.Code, "%s", w.Message)
+	}
+	return p, nil
 }

@@ -115,26 +115,11 @@ var Format = &formats.Format{
 
 func init() { formats.Register(Format) }
 
-func write(ctx context.Context, j *formats.Job) (err error) {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	p, err := plan.Build(ctx, j.Model, &plan.Options{Progress: func(done int64) { j.Report(formatName, done) }})
+func write(ctx context.Context, j *formats.Job) error {
+	p, err := plan.ForJob(ctx, j, formatName)
 	if err != nil {
 		return err
 	}
-	for _, w := range p.Warnings {
-		j.Warning(w.Path, w.Code, "%s", w.Message)
-	}
-	f, err := j.Out.Create(j.Base+Extension, ContentType)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
 	width := j.Options.Int("width")
 	if width == 0 {
 		width = 120
@@ -143,10 +128,11 @@ func write(ctx context.Context, j *formats.Job) (err error) {
 	if j.Options.Bool("square") {
 		aspect = 1
 	}
-	n, err := Encode(ctx, f, p, j.Time, width, aspect)
-	j.AddMetric("bytes", n)
 	j.AddMetric("floors", int64(len(p.Floors)))
-	return err
+	return j.WriteFile(ctx, j.Base+Extension, ContentType, func(f io.Writer) error {
+		_, err := Encode(ctx, f, p, j.Time, width, aspect)
+		return err
+	})
 }
 
 // Encode writes plan p as ASCII-BIM v1 to w: layouts at most width columns

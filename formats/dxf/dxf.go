@@ -96,32 +96,18 @@ type Options struct {
 	ModelSpace bool
 }
 
-func write(ctx context.Context, j *formats.Job) (err error) {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	p, err := plan.Build(ctx, j.Model, &plan.Options{Progress: func(done int64) { j.Report(formatName, done) }})
+func write(ctx context.Context, j *formats.Job) error {
+	p, err := plan.ForJob(ctx, j, formatName)
 	if err != nil {
 		return err
 	}
-	for _, w := range p.Warnings {
-		j.Warning(w.Path, w.Code, "%s", w.Message)
-	}
-	f, err := j.Out.Create(j.Base+".dxf", ContentType)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
 	opt := Options{FloorGap: j.Options.Float("floor_gap"), TextHeight: j.Options.Float("text_height"),
 		EquipmentLabels: j.Options.Bool("equipment_labels"), ModelSpace: j.Options.String("layout") == "modelspace"}
-	n, err := Encode(ctx, f, p, &opt)
-	j.AddMetric("bytes", n)
 	j.AddMetric("floors", int64(len(p.Floors)))
-	return err
+	return j.WriteFile(ctx, j.Base+".dxf", ContentType, func(f io.Writer) error {
+		_, err := Encode(ctx, f, p, &opt)
+		return err
+	})
 }
 
 // Encode writes plan p as a DXF file to w and returns the bytes written. nil

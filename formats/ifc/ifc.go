@@ -45,8 +45,8 @@ package ifc
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -85,19 +85,13 @@ var Format = &formats.Format{
 func init() { formats.Register(Format) }
 
 func write(ctx context.Context, j *formats.Job) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f, err := j.Out.Create(j.Base+".ifc", ContentType)
-	if err != nil {
-		return err
-	}
-	w := newWriter(j, f)
-	err = w.run(ctx)
-	if err == nil {
-		err = w.e.Flush()
-	}
-	return errors.Join(err, f.Close())
+	return j.WriteFile(ctx, j.Base+".ifc", ContentType, func(f io.Writer) error {
+		w := newWriter(j, f)
+		if err := w.run(ctx); err != nil {
+			return err
+		}
+		return w.e.Flush()
+	})
 }
 
 // storey is what the writer keeps of a floor: its instance numbers and the

@@ -94,17 +94,13 @@ func write(ctx context.Context, j *formats.Job) error {
 		return err
 	}
 	defer spool.Close()
-	f, err := j.Out.Create(j.Base+".igs", ContentType)
-	if err != nil {
-		return err
-	}
-	out := bufio.NewWriterSize(f, 256<<10)
-	w := newWriter(j, out, spool)
-	err = w.run(ctx)
-	if err == nil {
-		err = out.Flush()
-	}
-	return errors.Join(err, f.Close())
+	return j.WriteFile(ctx, j.Base+".igs", ContentType, func(f io.Writer) error {
+		out := bufio.NewWriterSize(f, 256<<10)
+		if err := newWriter(j, out, spool).run(ctx); err != nil {
+			return err
+		}
+		return out.Flush()
+	})
 }
 
 type entity struct {

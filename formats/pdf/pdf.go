@@ -44,8 +44,8 @@ package pdf
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"time"
@@ -164,17 +164,9 @@ func chooseScale(j *formats.Job, p *plan.Plan, s sheet) int {
 }
 
 func write(ctx context.Context, j *formats.Job) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	p, err := plan.Build(ctx, j.Model, &plan.Options{Progress: func(done int64) { j.Report("plan", done) }})
+	p, err := plan.ForJob(ctx, j, "plan")
 	if err != nil {
 		return err
-	}
-	for _, w := range p.Warnings {
-		if j.Warn != nil {
-			j.Warn(w)
-		}
 	}
 	paper, orient := j.Options.String("paper"), j.Options.String("orientation")
 	if paper == "" {
@@ -221,12 +213,10 @@ func write(ctx context.Context, j *formats.Job) error {
 		return fmt.Errorf("pdf: %w", err)
 	}
 	j.AddMetric("pages", int64(pdf.PageCount()))
-	f, err := j.Out.Create(j.Base+".pdf", ContentType)
-	if err != nil {
+	return j.WriteFile(ctx, j.Base+".pdf", ContentType, func(f io.Writer) error {
+		_, err := f.Write(buf.Bytes())
 		return err
-	}
-	_, err = f.Write(buf.Bytes())
-	return errors.Join(err, f.Close())
+	})
 }
 
 // doc is one PDF being written.

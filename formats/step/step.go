@@ -32,8 +32,8 @@ package step
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/arxos/arxport/converters/scene"
@@ -76,19 +76,13 @@ var Format = &formats.Format{
 func init() { formats.Register(Format) }
 
 func write(ctx context.Context, j *formats.Job) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f, err := j.Out.Create(j.Base+".step", ContentType)
-	if err != nil {
-		return err
-	}
-	w := newWriter(j, f)
-	err = w.run(ctx)
-	if err == nil {
-		err = w.e.Flush()
-	}
-	return errors.Join(err, f.Close())
+	return j.WriteFile(ctx, j.Base+".step", ContentType, func(f io.Writer) error {
+		w := newWriter(j, f)
+		if err := w.run(ctx); err != nil {
+			return err
+		}
+		return w.e.Flush()
+	})
 }
 
 // part is what the writer keeps of a product that others are placed in.
