@@ -10,6 +10,8 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/arxos/arxport/geom"
 )
@@ -25,20 +27,36 @@ type builder struct {
 	chk  checker
 	m    *Model
 
+	floors  []Floor        // every floor, normalised; Building.Floors holds the selected ones
+	floorAt map[string]int // index in floors by id
 	roomIDs map[string]int
+	// elemIDs holds every element read, kept or not, by key: its sequence
+	// number when kept, -1, -2... for those the filters leave out.
 	elemIDs map[string]int
-	walls   map[string]wallLine // line walls, in metres
+	walls   map[string]wallLine // line walls, in metres, kept or not
 	refs    []ref               // references of elements still to check
-	pending map[int]bool        // elements with a reference still to check
+	pending map[int]bool        // elements (by key) with a reference still to check
 	conns   []connRef
 	skipped int // items left out, for the warning past maxWarnings
+
+	// Options.Floors and Options.Types: keepFloor by index in floors, nil when
+	// every floor is kept; keepType nil when every type is.
+	filtering bool
+	keepFloor []bool
+	keepType  map[string]bool
+	nFiltered int          // elements left out by the filters
+	dropped   map[int]bool // elements left out by the filters that were then found invalid
+	// cuts holds every opening checked so far by host, kept or not, for
+	// fitting the next ones; without filters it is m.openings itself.
+	cuts     map[string][]geom.Opening
+	detached int // openings kept whose host is left out by the filters
 }
 
 // ref is what remains to check of an element once every id is known: a room
 // that was not seen yet, or the wall a door or window cuts. It is kept small
 // (and its path is rebuilt only for a problem), as a model may have millions.
 type ref struct {
-	seq     int32
+	seq     int32 // key in elemIDs
 	floor   int32
 	at      where
 	typ     uint8 // index in ElementTypes
@@ -48,7 +66,7 @@ type ref struct {
 }
 
 type connRef struct {
-	seq      int32
+	seq      int32 // -1 for a connection not kept (an end is left out by the filters)
 	at       where
 	from, to string
 }
@@ -85,8 +103,16 @@ func newBuilder(ctx context.Context, o Options) *builder {
 	main := &problems{max: o.MaxProblems, warns: &warnings{seen: map[string]bool{}}}
 	b := &builder{ctx: ctx, opts: o, main: main, ps: main,
 		m:       &Model{floorIndex: map[string]int{}, openings: map[string][]geom.Opening{}},
-		roomIDs: map[string]int{}, elemIDs: map[string]int{}, walls: map[string]wallLine{},
-		pending: map[int]bool{}}
+		floorAt: map[string]int{}, roomIDs: map[string]int{}, elemIDs: map[string]int{}, walls: map[string]wallLine{},
+		pending: map[int]bool{}, dropped: map[int]bool{}}
+	b.cuts = b.m.openings
+	if len(o.Types) > 0 {
+		b.filtering = true
+		b.keepType = map[string]bool{}
+		for _, t := range o.Types {
+			b.keepType[t] = true
+		}
+	}
 	b.chk = checker{ps: main, limits: o.Limits}
 	for k := range b.m.skip {
 		b.m.skip[k] = map[int]bool{}
@@ -202,26 +228,45 @@ func (b *builder) document(raw []byte) error {
 		fl := Floor{ID: wf.ID, Name: wf.Name, Level: wf.Level, Elevation: wf.Elevation, Height: wf.Height}
 		path := itemPath("", "floors", i)
 		c.floor(path, &fl)
-		if _, dup := b.m.floorIndex[fl.ID]; dup && fl.ID != "" {
+		if _, dup := b.floorAt[fl.ID]; dup && fl.ID != "" {
 			b.ps.add(path+".id", CodeDuplicateID, "floor id %q is used twice", fl.ID)
 		}
-		b.m.floorIndex[fl.ID] = i
+		b.floorAt[fl.ID] = i
 		b.m.norm.floor(&fl)
 		floors[i] = fl
-		b.m.Stats.ByFloor[fl.ID] = FloorStats{Min: geom.Vec2{math.Inf(1), math.Inf(1)}, Max: geom.Vec2{math.Inf(-1), math.Inf(-1)}}
 	}
+	b.floors = floors
+	b.selectFloors()
 	if len(b.main.errs) > 0 {
 		return b.main.err() // items cannot be placed in a broken header
 	}
+	kept := floors
+	if b.keepFloor != nil {
+		kept = nil
+		for i, fl := range floors {
+			if b.keepFloor[i] {
+				kept = append(kept, fl)
+			}
+		}
+	}
+	for i, fl := range kept {
+		b.m.floorIndex[fl.ID] = i
+		b.m.Stats.ByFloor[fl.ID] = FloorStats{Min: geom.Vec2{math.Inf(1), math.Inf(1)}, Max: geom.Vec2{math.Inf(-1), math.Inf(-1)}}
+	}
+	if b.filtering {
+		b.cuts = map[string][]geom.Opening{}
+	}
 	b.m.Building = Building{Schema: d.Schema, ID: d.ID, Name: d.Name, Address: d.Address, Units: d.Units,
-		Georef: d.Georef, Properties: d.Properties, Floors: floors}
-	b.m.Stats.Floors = len(floors)
+		Georef: d.Georef, Properties: d.Properties, Floors: kept}
+	b.m.Stats.Floors = len(kept)
 	b.m.Stats.Properties += len(d.Properties)
 
 	var nRooms, nElems int
-	for _, wf := range d.Floors {
-		nRooms += len(wf.Rooms)
-		nElems += len(wf.Elements)
+	for i, wf := range d.Floors {
+		if b.floorKept(i) {
+			nRooms += len(wf.Rooms)
+			nElems += len(wf.Elements)
+		}
 	}
 	b.m.rooms = make([]Room, 0, nRooms)
 	b.m.elements = make([]Element, 0, nElems)
@@ -256,13 +301,53 @@ func (b *builder) document(raw []byte) error {
 	return nil
 }
 
+// selectFloors applies Options.Floors to the floors just read: an id that is
+// not among them is a problem.
+func (b *builder) selectFloors() {
+	if len(b.opts.Floors) == 0 {
+		return
+	}
+	want := map[string]bool{}
+	for i, id := range b.opts.Floors {
+		if _, ok := b.floorAt[id]; !ok {
+			b.main.add(itemPath("options", "floors", i), CodeUnknownFloor,
+				"floor %q is not in the model; its floors are %s", id, floorList(b.floors))
+			continue
+		}
+		want[id] = true
+	}
+	b.filtering = true
+	b.keepFloor = make([]bool, len(b.floors))
+	for i, fl := range b.floors {
+		b.keepFloor[i] = want[fl.ID]
+	}
+}
+
+// floorList names a model's floors for a message, the first 20 of them.
+func floorList(floors []Floor) string {
+	const most = 20
+	ids := make([]string, 0, min(len(floors), most))
+	for _, fl := range floors[:min(len(floors), most)] {
+		ids = append(ids, strconv.Quote(fl.ID))
+	}
+	list := "[" + strings.Join(ids, " ") + "]"
+	if len(floors) > most {
+		list = fmt.Sprintf("%s... (%d in all)", list[:len(list)-1], len(floors))
+	}
+	return list
+}
+
+// floorKept reports whether the filters keep the floor at index i of b.floors.
+func (b *builder) floorKept(i int) bool { return b.keepFloor == nil || b.keepFloor[i] }
+
 // fatal reports whether reading should stop: too many problems, a limit, or cancellation.
 func (b *builder) fatal() bool {
 	return b.main.full || b.ctx.Err() != nil || b.elemCount() > b.opts.Limits.Elements
 }
 
+// elemCount counts the elements read, kept or not: the limit is on the model.
 func (b *builder) elemCount() int {
-	return len(b.m.elements) + spoolLen(b.m.spools[kindElement])
+	return len(b.m.elements) + spoolLen(b.m.spools[kindElement]) + b.nFiltered
 }
 
 func spoolLen(s *spool) int {
@@ -361,7 +446,7 @@ func (b *builder) floorOf(path, floor string) (int, bool) {
 		b.ps.add(path+".floor", CodeRequired, "an NDJSON line needs the id of its floor")
 		return 0, false
 	}
-	i, ok := b.m.floorIndex[floor]
+	i, ok := b.floorAt[floor]
 	if !ok {
 		b.ps.add(path+".floor", CodeUnknownReference, "floor %q does not exist", floor)
 	}
@@ -397,8 +482,12 @@ func (b *builder) addRoom(r *Room, floor, path string, fromLine bool) bool {
 	if !ok {
 		return false
 	}
-	fl := b.m.Building.Floors[fi]
+	fl := b.floors[fi]
 	b.m.norm.room(r, fl.ID, fl.Height)
+	if !b.floorKept(fi) {
+		b.roomIDs[r.ID] = -1 // known, so references to it resolve, but not kept
+		return true
+	}
 	seq, err := store(b, kindRoom, &b.m.rooms, r, fromLine, (*encoder).room)
 	if err != nil {
 		b.main.add(path, CodeInvalidValue, "cannot keep the room: %v", err)
@@ -442,8 +531,9 @@ func (b *builder) addElement(e *Element, floor, path string, at where, fromLine 
 	if !ok {
 		return false
 	}
-	fl := b.m.Building.Floors[fi]
+	fl := b.floors[fi]
 	b.m.norm.element(e, fl.ID)
+	keep := b.floorKept(fi) && (b.keepType == nil || b.keepType[e.Type])
 	g := &e.Geometry
 	// References to items already settled are checked now; the rest (forward
 	// references, or to items that may still be dropped) wait for finish. Rooms
@@ -463,20 +553,29 @@ func (b *builder) addElement(e *Element, floor, path string, at where, fromLine 
 			pendingHost = true
 		}
 	}
-	seq, err := store(b, kindElement, &b.m.elements, e, fromLine, (*encoder).element)
-	if err != nil {
-		b.main.add(path, CodeInvalidValue, "cannot keep the element: %v", err)
-		return false
+	// An element the filters leave out is checked in full all the same, and
+	// known by its id, but not kept.
+	var key int
+	if keep {
+		seq, err := store(b, kindElement, &b.m.elements, e, fromLine, (*encoder).element)
+		if err != nil {
+			b.main.add(path, CodeInvalidValue, "cannot keep the element: %v", err)
+			return false
+		}
+		key = seq
+	} else {
+		b.nFiltered++
+		key = -b.nFiltered
 	}
-	b.elemIDs[e.ID] = seq
+	b.elemIDs[e.ID] = key
 	if e.Type == "wall" && g.Kind == KindLine {
 		b.walls[e.ID] = wallLine{start: *g.Start, end: *g.End, thickness: g.Thickness, height: g.Height, base: g.Base}
 	}
 	if e.Host != "" && !pendingHost {
-		b.m.openings[e.Host] = append(b.m.openings[e.Host], opening)
+		b.cut(fi, e.Host, opening, keep)
 	}
 	if pendingRoom || pendingHost {
-		r := ref{seq: int32(seq), floor: int32(fi), at: at, typ: uint8(slices.Index(ElementTypes, e.Type)), opening: opening}
+		r := ref{seq: int32(key), floor: int32(fi), at: at, typ: uint8(slices.Index(ElementTypes, e.Type)), opening: opening}
 		if pendingRoom {
 			r.room = e.Room
 		}
@@ -484,7 +583,10 @@ func (b *builder) addElement(e *Element, floor, path string, at where, fromLine 
 			r.host = e.Host
 		}
 		b.refs = append(b.refs, r)
-		b.pending[seq] = true
+		b.pending[key] = true
+	}
+	if !keep {
+		return true
 	}
 	st := &b.m.Stats
 	st.Elements++
@@ -501,8 +603,41 @@ func (b *builder) addElement(e *Element, floor, path string, at where, fromLine 
 
 // settled reports whether an element exists and can no longer be dropped.
 func (b *builder) settled(id string) bool {
-	seq, ok := b.elemIDs[id]
-	return ok && !b.pending[seq] && !b.m.skip[kindElement][seq]
+	key, ok := b.elemIDs[id]
+	return ok && !b.pending[key] && !b.isDropped(key)
+}
+
+// isDropped reports whether the element with the given key in elemIDs was
+// left out as invalid.
+func (b *builder) isDropped(key int) bool {
+	if key < 0 {
+		return b.dropped[key]
+	}
+	return b.m.skip[kindElement][key]
+}
+
+// cut records an opening that fits its host. Only kept openings cut the
+// model's walls; an opening kept whose host the filters leave out stands on
+// its own, and is counted in the stats' bounds (with its host it is not: the
+// wall's bounds hold it).
+func (b *builder) cut(fi int, host string, o geom.Opening, kept bool) {
+	b.cuts[host] = append(b.cuts[host], o)
+	if !kept || !b.filtering {
+		return // without filters, b.cuts is m.openings
+	}
+	b.m.openings[host] = append(b.m.openings[host], o)
+	if b.elemIDs[host] >= 0 {
+		return
+	}
+	b.detached++
+	wall := b.walls[host].geometry()
+	part := openingPart(&wall, o)
+	if min, max, ok := part.Bounds(); ok {
+		fl := b.floors[fi]
+		fs := b.m.Stats.ByFloor[fl.ID]
+		b.grow(&fs, fl.Elevation, min, max)
+		b.m.Stats.ByFloor[fl.ID] = fs
+	}
 }
 
 // checkHost checks that an opening fits its host wall and the wall's other openings.
@@ -512,7 +647,7 @@ func (b *builder) checkHost(path, host string, o geom.Opening) bool {
 		b.ps.add(path+".host", CodeInvalidHost, "host %q is not a wall with line geometry", host)
 		return false
 	}
-	if why := geom.WallOpeningProblem(wall.length(), wall.height, o, b.m.openings[host]); why != "" {
+	if why := geom.WallOpeningProblem(wall.length(), wall.height, o, b.cuts[host]); why != "" {
 		b.ps.add(path+".geometry", CodeOpeningOutside, "does not fit host wall %q: %s", host, why)
 		return false
 	}
@@ -530,6 +665,16 @@ func (b *builder) addConnection(cn *Connection, path string, at where, fromLine 
 		return false
 	}
 	cn.Kind = ""
+	fk, fok := b.elemIDs[cn.From]
+	tk, tok := b.elemIDs[cn.To]
+	if (fok && fk < 0) || (tok && tk < 0) {
+		// An end is left out by the filters, so the connection is too; an end
+		// not read yet must exist all the same.
+		if !fok || !tok {
+			b.conns = append(b.conns, connRef{seq: -1, at: at, from: cn.From, to: cn.To})
+		}
+		return true
+	}
 	seq, err := store(b, kindConnection, &b.m.conns, cn, fromLine, (*encoder).connection)
 	if err != nil {
 		b.main.add(path, CodeInvalidValue, "cannot keep the connection: %v", err)
@@ -548,17 +693,21 @@ func (b *builder) finish() (*Model, error) {
 	m := b.m
 	st := &m.Stats
 	dropElement := func(r ref) {
+		if r.seq < 0 {
+			b.dropped[int(r.seq)] = true // not kept anyway
+			return
+		}
 		m.skip[kindElement][int(r.seq)] = true
 		st.Elements--
 		st.ByType[ElementTypes[r.typ]]--
-		id := m.Building.Floors[r.floor].ID
+		id := b.floors[r.floor].ID
 		fs := st.ByFloor[id]
 		fs.Elements--
 		st.ByFloor[id] = fs
 	}
 	elementOK := func(id string) bool {
-		seq, ok := b.elemIDs[id]
-		return ok && !m.skip[kindElement][seq]
+		key, ok := b.elemIDs[id]
+		return ok && !b.isDropped(key)
 	}
 	for _, r := range b.refs {
 		if r.room == "" {
@@ -576,7 +725,7 @@ func (b *builder) finish() (*Model, error) {
 		}
 	}
 	for _, r := range b.refs {
-		if r.host == "" || m.skip[kindElement][int(r.seq)] {
+		if r.host == "" || b.isDropped(int(r.seq)) {
 			continue
 		}
 		path := r.at.path("elements")
@@ -588,7 +737,7 @@ func (b *builder) finish() (*Model, error) {
 			if !b.checkHost(path, r.host, r.opening) {
 				return false
 			}
-			m.openings[r.host] = append(m.openings[r.host], r.opening)
+			b.cut(int(r.floor), r.host, r.opening, r.seq >= 0)
 			return true
 		}) {
 			dropElement(r)
@@ -596,16 +745,22 @@ func (b *builder) finish() (*Model, error) {
 	}
 	for _, c := range b.conns {
 		path := c.at.path("")
-		if !b.item("connection", path, func() bool {
+		filtered := false
+		ok := b.item("connection", path, func() bool {
 			ok := true
 			for _, end := range []struct{ field, id string }{{"from", c.from}, {"to", c.to}} {
-				if !elementOK(end.id) {
+				key, exists := b.elemIDs[end.id]
+				switch {
+				case exists && key < 0:
+					filtered = true // left out by the filters: not a problem
+				case !exists || b.isDropped(key):
 					b.ps.add(path+"."+end.field, CodeUnknownReference, "element %q does not exist", end.id)
 					ok = false
 				}
 			}
 			return ok
-		}) {
+		})
+		if (!ok || filtered) && c.seq >= 0 {
 			m.skip[kindConnection][int(c.seq)] = true
 			st.Connections--
 		}
@@ -639,10 +794,24 @@ func (b *builder) finish() (*Model, error) {
 		m.Warnings = append(m.Warnings, Problem{Code: CodeSkipped,
 			Message: fmt.Sprintf("%d items left out in all; the first are listed", b.skipped)})
 	}
+	if b.detached > 0 {
+		m.Warnings = append(m.Warnings, Problem{Path: "options", Code: CodeHostFilteredOut,
+			Message: fmt.Sprintf("%d doors and windows are kept without their host walls, which options.floors "+
+				"or options.types leave out; each keeps its place and size in its wall", b.detached)})
+	}
 	m.walls = map[string]Geometry{}
 	for id := range m.openings {
+		if b.elemIDs[id] < 0 {
+			// The host is left out: its openings stand on their own.
+			if m.hosts == nil {
+				m.hosts = map[string]Geometry{}
+			}
+			m.hosts[id] = b.walls[id].geometry()
+			delete(m.openings, id)
+			continue
+		}
 		m.walls[id] = b.walls[id].geometry()
 	}
-	b.refs, b.conns, b.walls = nil, nil, nil
+	b.refs, b.conns, b.walls, b.cuts = nil, nil, nil, nil
 	return m, nil
 }

@@ -17,7 +17,14 @@ import (
 // every rule of MODEL.md and returns it normalised to metres. A model that breaks a
 // rule yields an *InvalidError listing up to MaxProblems problems. The caller must
 // Close the model.
+//
+// Options.Floors and Options.Types keep part of the model (see Options); an
+// unknown type is an *InvalidError before anything is read, an unknown floor
+// one as soon as the model's floors are.
 func Open(ctx context.Context, r io.Reader, opts *Options) (*Model, error) {
+	if err := opts.Check(); err != nil {
+		return nil, err
+	}
 	o := opts.withDefaults()
 	b := newBuilder(ctx, o)
 	m, err := b.read(r)

@@ -98,7 +98,7 @@ func (m *Model) Measure(e *Element) Measures {
 		out.Volume = out.Area * g.Size[2]
 	case KindOpening:
 		out.Area = g.Width * g.Height
-		if w, ok := m.walls[e.Host]; ok {
+		if w, ok := m.HostGeometry(e.Host); ok {
 			out.Volume = out.Area * w.Thickness
 		}
 	case KindMesh:
@@ -120,21 +120,43 @@ func (m *Model) bounds(e *Element) (min, max geom.Vec3, ok bool) {
 	if g.Kind != KindOpening {
 		return g.Bounds()
 	}
-	w, ok := m.walls[e.Host]
+	w, ok := m.HostGeometry(e.Host)
 	if !ok {
 		return min, max, false
 	}
-	// The opening is the part of its wall between offset and offset+width.
-	d := w.End.Sub(*w.Start)
-	u := d.Scale(1 / d.Len())
-	a, b := w.Start.Add(u.Scale(g.Offset)), w.Start.Add(u.Scale(g.Offset+g.Width))
-	part := Geometry{Kind: KindLine, Start: &a, End: &b, Thickness: w.Thickness, Base: w.Base + g.Sill, Height: g.Height}
+	part := openingPart(&w, geom.Opening{Offset: g.Offset, Width: g.Width, Sill: g.Sill, Height: g.Height})
 	return part.Bounds()
 }
 
+// openingPart is the part of line wall w an opening takes: between offset and
+// offset+width along it, from the sill up.
+func openingPart(w *Geometry, o geom.Opening) Geometry {
+	d := w.End.Sub(*w.Start)
+	u := d.Scale(1 / d.Len())
+	a, b := w.Start.Add(u.Scale(o.Offset)), w.Start.Add(u.Scale(o.Offset+o.Width))
+	return Geometry{Kind: KindLine, Start: &a, End: &b, Thickness: w.Thickness, Base: w.Base + o.Sill, Height: o.Height}
+}
+
 // Wall returns the line geometry of a wall that hosts openings, in metres.
+// It reports only walls the model hands out: a wall that Options.Floors or
+// Options.Types leave out is not one, even when doors or windows kept are cut
+// in it (see HostGeometry).
 func (m *Model) Wall(id string) (Geometry, bool) {
 	g, ok := m.walls[id]
+	return g, ok
+}
+
+// HostGeometry returns the line geometry, in metres, of the wall a door or
+// window is cut in: that of Wall, or of a wall that Options.Floors or
+// Options.Types leave out while keeping its openings. Such an opening stands
+// on its own: this places it, and Measure and Solids use it, but the wall
+// itself is not in the model (Wall reports false), so a writer must not
+// relate the opening to it.
+func (m *Model) HostGeometry(wallID string) (Geometry, bool) {
+	if g, ok := m.walls[wallID]; ok {
+		return g, true
+	}
+	g, ok := m.hosts[wallID]
 	return g, ok
 }
 
@@ -151,7 +173,7 @@ func (m *Model) Solids(e *Element) []geom.Solid {
 	case KindBox:
 		return []geom.Solid{geom.Box(*g.Position, *g.Size, g.Rotation)}
 	case KindOpening:
-		w, ok := m.walls[e.Host]
+		w, ok := m.HostGeometry(e.Host)
 		if !ok {
 			return nil
 		}

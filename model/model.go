@@ -19,7 +19,8 @@ import (
 // removes those files.
 type Model struct {
 	// Building holds the header: its Floors carry no rooms or elements and its
-	// Connections are empty; use the iterators.
+	// Connections are empty; use the iterators. Floors are those Options.Floors
+	// selects (all by default).
 	Building Building
 	Stats    Stats
 	// Warnings are problems that did not stop the export: unknown fields, skipped elements.
@@ -30,6 +31,7 @@ type Model struct {
 	floorIndex map[string]int
 	openings   map[string][]geom.Opening
 	walls      map[string]Geometry // walls that host openings
+	hosts      map[string]Geometry // walls left out by the filters that host kept openings
 
 	// Items held in memory come first (their sequence numbers start at 0), spooled
 	// ones after them.
@@ -41,7 +43,8 @@ type Model struct {
 	norm     normaliser
 }
 
-// Stats counts what a model holds, after invalid items were skipped.
+// Stats counts what a model holds, after invalid items were skipped and
+// Options.Floors and Options.Types applied.
 type Stats struct {
 	Floors      int
 	Rooms       int
@@ -66,7 +69,7 @@ const (
 	kindConnection
 )
 
-// Floor returns the floor with the given id.
+// Floor returns the floor with the given id, if the model keeps it.
 func (m *Model) Floor(id string) (Floor, bool) {
 	i, ok := m.floorIndex[id]
 	if !ok {

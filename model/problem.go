@@ -29,6 +29,13 @@ const (
 	CodeUnknownField      = "UNKNOWN_FIELD"
 	CodeSkipped           = "ELEMENT_SKIPPED"
 	CodeTooManyProblems   = "TOO_MANY_PROBLEMS"
+	// Problems with Options.Floors and Options.Types, at options.floors[i] and
+	// options.types[i].
+	CodeUnknownFloor = "UNKNOWN_FLOOR"
+	CodeUnknownType  = "UNKNOWN_TYPE"
+	// CodeHostFilteredOut is the one warning of a model whose filters keep doors
+	// or windows but leave out their host walls.
+	CodeHostFilteredOut = "HOST_FILTERED_OUT"
 )
 
 // Problem is one thing wrong with a model, located by a JSON path such as

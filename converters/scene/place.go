@@ -58,7 +58,7 @@ func (s *Scene) local(e *model.Element) (Placement, []geom.Solid) {
 		p := Placement{Origin: geom.Vec3{lo[0], lo[1], g.Base}}
 		return p, []geom.Solid{geom.Prism(shift2(g.Profile, lo), holes, 0, g.Height)}
 	case model.KindOpening:
-		w, ok := s.Model.Wall(e.Host)
+		w, ok := s.Model.HostGeometry(e.Host)
 		if !ok {
 			return Placement{}, nil
 		}

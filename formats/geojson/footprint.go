@@ -80,7 +80,7 @@ func elementShape(m *model.Model, e *model.Element, ms *model.Measures) shape {
 		}
 		return shape{kind: shapePolygon, rings: [][][2]float64{boxOutline(*g.Position, *g.Size, g.Rotation)}}
 	case model.KindOpening:
-		w, ok := m.Wall(e.Host)
+		w, ok := m.HostGeometry(e.Host)
 		if !ok || w.Start == nil || w.End == nil {
 			return shape{}
 		}

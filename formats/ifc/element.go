@@ -60,9 +60,12 @@ func (w *writer) element(el *model.Element) error {
 	g := &el.Geometry
 
 	var wall model.Geometry
-	var hostOK bool
+	var hostOK, hostWritten bool
 	if g.Kind == model.KindOpening {
-		wall, hostOK = m.Wall(el.Host)
+		// The host's geometry places the opening even when a filter left the
+		// wall out; the void and fill relations need the wall written.
+		wall, hostOK = m.HostGeometry(el.Host)
+		_, hostWritten = m.Wall(el.Host)
 	}
 	ref, shape := w.elementShape(el, &wall, hostOK)
 	pl := w.localPlacement(st.placement, w.axis3(w.point(ref[0], ref[1], 0), 0))
@@ -110,7 +113,7 @@ func (w *writer) element(el *model.Element) error {
 	}
 	st.contained = append(st.contained, int32(id))
 
-	if hostOK {
+	if hostWritten {
 		w.opening(el, &wall, st, id, ref)
 	}
 	if el.Material != "" {
