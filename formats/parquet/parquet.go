@@ -83,6 +83,9 @@ func write(ctx context.Context, j *formats.Job) (err error) {
 		s.order = append(s.order, f)
 		f.start(schemaOf(t),
 			pq.Compression(codec),
+			// A fixed creator: by default parquet-go names its own build, which
+			// differs between binaries and would make the same export differ.
+			pq.CreatedBy("arxport", "1", ""),
 			pq.MaxRowsPerRowGroup(groupRows),
 			// Version 1 data pages are what every reader handles; parquet-go
 			// writes a CRC-32 in every page header either way.
