@@ -29,7 +29,9 @@ var (
 	// ErrNotSupported is returned by SignedURL on backends without signed URLs.
 	ErrNotSupported = errors.New("storage: not supported")
 	// ErrInvalidKey is returned for keys that are empty, absolute, hold "..", or
-	// characters outside [A-Za-z0-9._/-].
+	// characters outside [A-Za-z0-9._/-]; also for empty segments ("a//b",
+	// "a/") and segments starting with '.', which the backends keep for
+	// themselves (see CheckKey).
 	ErrInvalidKey = errors.New("storage: invalid key")
 )
 
@@ -39,6 +41,7 @@ type Storage interface {
 	// Put stores r under key, computing its SHA-256 and size as it streams. The
 	// object becomes visible only whole: a failed or cancelled Put leaves the
 	// previous object (or none) in place, never a partial one. Put overwrites.
+	// An empty contentType stores DefaultContentType.
 	Put(ctx context.Context, key string, r io.Reader, contentType string) (Object, error)
 	// Open opens an object for reading.
 	Open(ctx context.Context, key string) (Reader, Object, error)
