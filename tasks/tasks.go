@@ -94,12 +94,12 @@ func (t Timeouts) For(size int64) time.Duration {
 	return min(d, t.Max)
 }
 
-// MaxRetry is how often a failed export task is retried (storage and other
-// transient errors; invalid input is never retried).
+// MaxRetry is how often a failed export task is retried by default (storage
+// and other transient errors; invalid input is never retried).
 const MaxRetry = 5
 
 // NewExport builds the task of one format of a job.
-func NewExport(p Export, priority string, timeout time.Duration) (*asynq.Task, error) {
+func NewExport(p Export, priority string, timeout time.Duration, maxRetry int) (*asynq.Task, error) {
 	if !ValidPriority(priority) {
 		return nil, fmt.Errorf("tasks: unknown priority %q", priority)
 	}
@@ -111,7 +111,7 @@ func NewExport(p Export, priority string, timeout time.Duration) (*asynq.Task, e
 		asynq.Queue(priority),
 		asynq.TaskID(ExportID(p.JobID, p.Format, p.Gen)),
 		asynq.Timeout(timeout),
-		asynq.MaxRetry(MaxRetry),
+		asynq.MaxRetry(maxRetry),
 	), nil
 }
 

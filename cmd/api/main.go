@@ -1,14 +1,22 @@
-// Command api is the export service's api role (../shared/DESIGN.md). The service
-// arrives with issue 3 (api, worker) and issue 6 (scheduler); until then this
-// binary says so and exits, and `arxport export` converts models locally.
+// Command api is the export service's HTTP API (../shared/API.md): it
+// authenticates, validates, records jobs in the job store, enqueues them and
+// answers. Configuration: environment variables or flags (--help, README).
 package main
 
 import (
-	"fmt"
-	"os"
+	"context"
+	"net"
+
+	"github.com/arxos/arxport/app"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "arxport-api: the export service is not built yet; use `arxport export MODEL -f FORMATS -o DIR`")
-	os.Exit(1)
+	app.Main("api", func(ctx context.Context, a *app.App) error {
+		l, err := net.Listen("tcp", a.Cfg.Addr)
+		if err != nil {
+			return err
+		}
+		a.Log.Info("api listening", "addr", l.Addr().String())
+		return a.ServeAPI(ctx, l)
+	})
 }

@@ -1,14 +1,17 @@
-// Command worker is the export service's worker role (../shared/DESIGN.md). The service
-// arrives with issue 3 (api, worker) and issue 6 (scheduler); until then this
-// binary says so and exits, and `arxport export` converts models locally.
+// Command worker runs export tasks from the queue: one task converts one job's
+// model into one format and stores the files; run as many as the load needs.
+// Configuration: environment variables or flags (--help, README).
 package main
 
 import (
-	"fmt"
-	"os"
+	"context"
+
+	"github.com/arxos/arxport/app"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "arxport-worker: the export service is not built yet; use `arxport export MODEL -f FORMATS -o DIR`")
-	os.Exit(1)
+	app.Main("worker", func(ctx context.Context, a *app.App) error {
+		a.Log.Info("worker started", "concurrency", a.Cfg.Concurrency)
+		return a.RunWorker(ctx)
+	})
 }
