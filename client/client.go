@@ -43,7 +43,17 @@ type Client struct {
 
 // New returns a client of the API at baseURL.
 func New(baseURL, key string) *Client {
-	return &Client{BaseURL: strings.TrimSuffix(baseURL, "/"), Key: key, HTTP: &http.Client{}}
+	return &Client{BaseURL: strings.TrimSuffix(baseURL, "/"), Key: key, HTTP: &http.Client{CheckRedirect: dropAuth}}
+}
+
+// dropAuth keeps the API key off redirects: the API redirects downloads only to
+// signed storage URLs, which carry their own authorisation and refuse a second.
+func dropAuth(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("client: too many redirects")
+	}
+	req.Header.Del("Authorization")
+	return nil
 }
 
 func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {

@@ -187,7 +187,7 @@ func (s *stack) startWorker(env ...string) *proc {
 
 func (s *stack) client(key string) *client.Client {
 	c := client.New(s.url, key)
-	c.HTTP = &http.Client{Transport: validating(s.t, http.DefaultTransport)}
+	c.HTTP.Transport = validating(s.t, http.DefaultTransport)
 	return c
 }
 

@@ -50,13 +50,13 @@ type S3Config struct {
 //
 //   - a regular *os.File is read once to hash it, then uploaded from the same
 //     offset with its size known (it must not change meanwhile);
-//   - a stream that ends within one part (16 MiB) is held in memory, hashed,
-//     and uploaded the same way;
+//   - a stream shorter than one part (16 MiB) is held in memory, hashed, and
+//     uploaded the same way;
 //   - a longer stream is uploaded in 16 MiB parts to a hidden temporary key
-//     under "<prefix>.put/", hashed on the way (memory stays bounded; at most
-//     10,000 parts, so 160 GiB), then copied server-side to the key with its
-//     metadata (one CopyObject up to 5 GiB, ranged part copies above), and
-//     the temporary object deleted.
+//     under "<prefix>.put/", hashed on the way (memory stays at about two
+//     parts; at most 10,000 parts, so 160 GiB), then copied server-side to
+//     the key with its metadata (one CopyObject up to 5 GiB, ranged part
+//     copies above), and the temporary object deleted.
 //
 // Stores that cannot copy server-side are not supported. Objects written by
 // other tools are read as well, with an empty SHA256 unless they carry the

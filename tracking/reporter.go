@@ -24,6 +24,8 @@ type Reporter struct {
 	last          time.Time
 	lastFrac      float64
 	lastStage     string
+	lastDone      int64
+	lastTotal     int64
 	Errors        int
 }
 
@@ -44,7 +46,7 @@ func (r *Reporter) Progress(stage string, done, total int64) {
 	if stage == r.lastStage && (now.Sub(r.last) < r.Interval || frac-r.lastFrac < r.Step) {
 		return
 	}
-	r.last, r.lastFrac, r.lastStage = now, frac, stage
+	r.last, r.lastFrac, r.lastStage, r.lastDone, r.lastTotal = now, frac, stage, done, total
 	p := Progress{Fraction: frac, Stage: stage, Done: done, Total: total, Updated: now.UTC()}
 	if frac > 0 {
 		p.ETA = now.Sub(r.start).Seconds() / frac * (1 - frac)
@@ -69,5 +71,5 @@ func (r *Reporter) Stage(stage string, frac float64) {
 	defer r.mu.Unlock()
 	now := time.Now()
 	r.last, r.lastFrac, r.lastStage = now, frac, stage
-	r.publish(Progress{Fraction: frac, Stage: stage, Updated: now.UTC()})
+	r.publish(Progress{Fraction: frac, Stage: stage, Done: r.lastDone, Total: r.lastTotal, Updated: now.UTC()})
 }
