@@ -81,7 +81,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, c exports.Caller
 	if !created {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, exports.View(j, nil))
+	writeJSON(w, status, s.svc.View(r.Context(), j))
 }
 
 func (s *Server) batch(w http.ResponseWriter, r *http.Request, c exports.Caller) {
@@ -116,7 +116,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, c exports.Caller)
 			out.Results[i] = exports.BatchResult{Status: p.Status, Error: p}
 			continue
 		}
-		v := exports.View(j, nil)
+		v := s.svc.View(r.Context(), j)
 		out.Results[i] = exports.BatchResult{Status: http.StatusAccepted, Job: &v}
 		if !created {
 			out.Results[i].Status = http.StatusOK

@@ -43,6 +43,10 @@ type Config struct {
 	WebhookAllow  string // ARXPORT_WEBHOOK_ALLOW: hosts and CIDRs callbacks may reach although internal
 	SignedURLs    bool   // ARXPORT_SIGNED_URLS: redirect downloads to signed storage URLs
 
+	CleanupInterval   time.Duration // ARXPORT_CLEANUP_INTERVAL: retention and cleanup (scheduler)
+	RollupInterval    time.Duration // ARXPORT_ROLLUP_INTERVAL: analytics roll-ups (scheduler)
+	ReconcileInterval time.Duration // ARXPORT_RECONCILE_INTERVAL: re-enqueue lost jobs, fail stalled ones (scheduler)
+
 	LogFormat string // ARXPORT_LOG_FORMAT: json or text
 	LogLevel  string // ARXPORT_LOG_LEVEL: debug, info, warn, error
 }
@@ -98,6 +102,9 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", env("ARXPORT_WEBHOOK_SECRET", ""), "HMAC secret signing webhook deliveries (ARXPORT_WEBHOOK_SECRET)")
 	fs.StringVar(&c.WebhookAllow, "webhook-allow", env("ARXPORT_WEBHOOK_ALLOW", ""), "internal hosts and CIDRs callbacks may reach (ARXPORT_WEBHOOK_ALLOW)")
 	fs.BoolVar(&c.SignedURLs, "signed-urls", env("ARXPORT_SIGNED_URLS", "") == "true", "redirect downloads to signed storage URLs (ARXPORT_SIGNED_URLS)")
+	fs.DurationVar(&c.CleanupInterval, "cleanup-interval", envDuration("ARXPORT_CLEANUP_INTERVAL", time.Minute), "how often expired jobs and their files are removed (ARXPORT_CLEANUP_INTERVAL)")
+	fs.DurationVar(&c.RollupInterval, "rollup-interval", envDuration("ARXPORT_ROLLUP_INTERVAL", time.Minute), "how often analytics roll-ups run (ARXPORT_ROLLUP_INTERVAL)")
+	fs.DurationVar(&c.ReconcileInterval, "reconcile-interval", envDuration("ARXPORT_RECONCILE_INTERVAL", 30*time.Second), "how often lost jobs are re-enqueued and stalled ones failed (ARXPORT_RECONCILE_INTERVAL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("ARXPORT_LOG_FORMAT", "json"), "log format: json or text (ARXPORT_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("ARXPORT_LOG_LEVEL", "info"), "log level (ARXPORT_LOG_LEVEL)")
 }

@@ -29,7 +29,31 @@ func (s *Service) View(ctx context.Context, j *jobstore.Job) Job {
 	if j.Status == jobstore.Running {
 		live, _ = s.Tracker.Progress(ctx, j.ID) // progress is advisory
 	}
-	return View(j, live)
+	v := View(j, live)
+	v.Estimate = s.estimate(ctx, j)
+	return v
+}
+
+// estimate sums the formats' estimates; none unless every format has one and
+// the model's size is known.
+func (s *Service) estimate(ctx context.Context, j *jobstore.Job) *Estimate {
+	if s.Estimator == nil || j.Elements == 0 {
+		return nil
+	}
+	var sum Estimate
+	for _, f := range j.Formats {
+		e, ok := s.Estimator.Estimate(ctx, f.Format, j.Elements)
+		if !ok {
+			return nil
+		}
+		// Formats run in parallel: the job takes as long as its longest format.
+		sum.DurationSeconds = max(sum.DurationSeconds, e.DurationSeconds)
+		sum.OutputBytes += e.OutputBytes
+		if sum.BasedOnJobs == 0 || e.BasedOnJobs < sum.BasedOnJobs {
+			sum.BasedOnJobs = e.BasedOnJobs
+		}
+	}
+	return &sum
 }
 
 // control runs a state change on a job the caller may see. fn answers

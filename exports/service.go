@@ -66,7 +66,15 @@ type Service struct {
 	// Guard checks callback URLs (and is the rule webhooks are delivered under).
 	Guard *webhooks.Guard
 	Log   *slog.Logger
-	cfg   Config
+	// Estimator, when set, fits what a job will take from history (analytics).
+	Estimator Estimator
+	cfg       Config
+}
+
+// Estimator answers the expected duration and output size of converting a
+// model of n items into a format, and whether history supports an estimate.
+type Estimator interface {
+	Estimate(ctx context.Context, format string, items int64) (Estimate, bool)
 }
 
 // New assembles a service.
