@@ -125,3 +125,11 @@ func (c *Config) queues() (map[string]int, error) {
 	}
 	return out, nil
 }
+
+// Defaults answers the configuration as the environment and the flags'
+// defaults give it, without parsing a command line.
+func Defaults() Config {
+	var c Config
+	c.Flags(pflag.NewFlagSet("defaults", pflag.ContinueOnError))
+	return c
+}

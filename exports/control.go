@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/arxos/arxport/jobstore"
+	"github.com/arxos/arxport/tasks"
 	"github.com/arxos/arxport/tracking"
 )
 
@@ -285,4 +288,20 @@ func (s *Service) Requeue(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// EnqueueFormat enqueues one format's task, under its current generation, with
+// client q (the reconciler passes one of its own, for a task Redis lost). A
+// worker taking a lost task over counts a new attempt; what an older attempt
+// may still record is then ignored.
+func (s *Service) EnqueueFormat(ctx context.Context, q *asynq.Client, j *jobstore.Job, f *jobstore.Format) error {
+	t, err := tasks.NewExport(tasks.Export{JobID: j.ID, Format: f.Format, Gen: f.Gen, ModelKey: j.ModelKey, TraceParent: j.TraceParent},
+		j.Priority, s.cfg.Timeouts.For(j.ModelSize), s.cfg.MaxRetry)
+	if err != nil {
+		return err
+	}
+	if _, err := q.EnqueueContext(ctx, t); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return err
+	}
+	return nil
 }

@@ -320,12 +320,7 @@ func (s *Service) enqueue(ctx context.Context, j *jobstore.Job) error {
 		if f.Status != jobstore.Queued {
 			continue
 		}
-		t, err := tasks.NewExport(tasks.Export{JobID: j.ID, Format: f.Format, Gen: f.Gen, ModelKey: j.ModelKey, TraceParent: j.TraceParent},
-			j.Priority, s.cfg.Timeouts.For(j.ModelSize), s.cfg.MaxRetry)
-		if err != nil {
-			return err
-		}
-		if _, err := s.Queue.EnqueueContext(ctx, t); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		if err := s.EnqueueFormat(ctx, s.Queue, j, f); err != nil {
 			return err
 		}
 	}

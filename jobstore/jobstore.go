@@ -186,6 +186,9 @@ type Store interface {
 	Unenqueued(ctx context.Context, before time.Time, limit int) ([]*Job, error)
 	// SetEnqueued marks jobs as enqueued.
 	SetEnqueued(ctx context.Context, ids ...string) error
+	// Expired lists up to limit ended jobs whose ExpiresAt is before the given
+	// time, soonest expired first (retention cleanup).
+	Expired(ctx context.Context, before time.Time, limit int) ([]*Job, error)
 
 	// AddEvents keeps events; an event whose (JobID, Seq) is kept already is ignored.
 	AddEvents(ctx context.Context, events []Event) error

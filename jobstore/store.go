@@ -519,6 +519,22 @@ func (s *store) Unenqueued(ctx context.Context, before time.Time, limit int) ([]
 	return jobs, nil
 }
 
+func (s *store) Expired(ctx context.Context, before time.Time, limit int) ([]*Job, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	recs, err := loadJobs(ctx, s.db, "WHERE expires_at IS NOT NULL AND expires_at < $1 AND status IN "+terminal+
+		" ORDER BY expires_at, id LIMIT $2", before.UnixMicro(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("jobstore: expired: %w", err)
+	}
+	jobs, err := s.decodeWithFormats(ctx, recs)
+	if err != nil {
+		return nil, fmt.Errorf("jobstore: expired: %w", err)
+	}
+	return jobs, nil
+}
+
 func (s *store) SetEnqueued(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil

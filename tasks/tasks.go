@@ -42,15 +42,15 @@ func ValidPriority(p string) bool {
 }
 
 // Queues are the weights a worker serves its queues with: a critical task is
-// picked eight times as often as a low one when both wait.
+// picked eight times as often as a low one when both wait. The maintenance
+// queue is the scheduler's.
 func Queues() map[string]int {
 	return map[string]int{
-		QueueCritical:    8,
-		QueueHigh:        4,
-		QueueNormal:      2,
-		QueueLow:         1,
-		QueueWebhooks:    2,
-		QueueMaintenance: 1,
+		QueueCritical: 8,
+		QueueHigh:     4,
+		QueueNormal:   2,
+		QueueLow:      1,
+		QueueWebhooks: 2,
 	}
 }
 

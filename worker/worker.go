@@ -187,6 +187,13 @@ func (w *Worker) update(ctx context.Context, id string, fn func(*jobstore.Job) e
 	}
 }
 
+func formatOrNil(j *jobstore.Job, name string) *jobstore.Format {
+	if j == nil {
+		return nil
+	}
+	return formatOf(j, name)
+}
+
 func formatOf(j *jobstore.Job, name string) *jobstore.Format {
 	for _, f := range j.Formats {
 		if f.Format == name {
@@ -409,13 +416,14 @@ func (w *Worker) finish(ctx context.Context, p tasks.Export, attempt int, res *p
 				j.Warnings = appendWarning(j.Warnings, jobstore.Issue{Path: wn.Path, Code: wn.Code, Message: wn.Message, Severity: "low", Format: p.Format})
 			}
 		}
-		closed = closeIfDone(j, now)
+		closed = exports.CloseIfDone(j, now)
 		return nil
 	})
 	if errors.Is(err, jobstore.ErrNotFound) || errors.Is(err, jobstore.ErrNoChange) {
-		// Deleted, cancelled, or finished by another attempt (which wrote the same
-		// keys): what this attempt uploaded goes only if the format did not complete.
-		if j == nil || formatOf(j, p.Format) == nil || formatOf(j, p.Format).Status != jobstore.Completed {
+		// Deleted, cancelled, or taken over by another attempt, which writes (or
+		// wrote) the same keys: what this attempt uploaded goes only when no
+		// attempt will present it.
+		if f := formatOrNil(j, p.Format); f == nil || f.Status == jobstore.Cancelled || f.Status == jobstore.Failed {
 			w.removeFiles(keys)
 		}
 		return nil
@@ -448,48 +456,6 @@ func appendWarning(ws []jobstore.Issue, w jobstore.Issue) []jobstore.Issue {
 		}
 	}
 	return append(ws, w)
-}
-
-// closeIfDone ends the job when every format has ended: completed when all
-// completed, failed when none did, partial otherwise.
-func closeIfDone(j *jobstore.Job, now time.Time) bool {
-	if j.Status.Terminal() {
-		return false
-	}
-	var done, failed, cancelled int
-	for _, f := range j.Formats {
-		switch f.Status {
-		case jobstore.Completed:
-			done++
-		case jobstore.Failed:
-			failed++
-		case jobstore.Cancelled:
-			cancelled++
-		default:
-			return false
-		}
-	}
-	switch {
-	case done == len(j.Formats):
-		j.Status = jobstore.Completed
-	case done == 0 && cancelled == 0:
-		j.Status = jobstore.Failed
-	case done == 0 && failed == 0:
-		j.Status = jobstore.Cancelled
-	default:
-		j.Status = jobstore.Partial
-	}
-	if j.Status == jobstore.Failed || j.Status == jobstore.Partial {
-		for _, f := range j.Formats {
-			if f.Error != nil {
-				j.Error = &jobstore.Error{Code: f.Error.Code, Message: f.Format + ": " + f.Error.Message,
-					Recoverable: f.Error.Recoverable, Errors: f.Error.Errors}
-				break
-			}
-		}
-	}
-	j.FinishedAt = now
-	return true
 }
 
 func metricsData(res *processors.Result) json.RawMessage {

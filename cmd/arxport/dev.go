@@ -24,8 +24,8 @@ func devCmd() *cobra.Command {
 	var demo bool
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run the export service (API, worker) in one process, with embedded Redis, job store and storage",
-		Long: `dev runs the API and a worker in one process: Redis in process (miniredis),
+		Short: "Run the export service (API, worker, scheduler) in one process, with embedded Redis, job store and storage",
+		Long: `dev runs the API, a worker and the scheduler in one process: Redis in process (miniredis),
 files under --data, and the job store in --data/arxport.db unless DATABASE_URL
 names a Postgres. It prints where the API listens and an API key.
 
@@ -89,25 +89,41 @@ shows live progress, downloads the files to --output, prints a summary and exits
 
 			ctx, stop := context.WithCancel(ctx)
 			defer stop()
-			errc := make(chan error, 2)
-			go func() { errc <- a.ServeAPI(ctx, l) }()
-			go func() { errc <- a.RunWorker(ctx) }()
+			roles := []func(context.Context) error{
+				func(ctx context.Context) error { return a.ServeAPI(ctx, l) },
+				a.RunWorker,
+				a.RunScheduler,
+			}
+			errc := make(chan error, len(roles))
+			for _, run := range roles {
+				go func() { errc <- run(ctx) }()
+			}
+			running := len(roles)
+			// wait stops every role and answers the first error one ended with.
+			wait := func(first error) error {
+				stop()
+				for ; running > 0; running-- {
+					if err := <-errc; err != nil && first == nil {
+						first = err
+					}
+				}
+				return first
+			}
 			if demo {
 				err := runDemo(ctx, cmd, url, key, modelPath, formatList, outDir)
-				stop()
-				<-errc
-				<-errc
+				wait(nil)
 				return err
 			}
 			select {
 			case err := <-errc:
-				stop()
-				return err
+				running--
+				if err == nil {
+					err = errors.New("a role of the service stopped")
+				}
+				return wait(err)
 			case <-ctx.Done():
+				return wait(nil)
 			}
-			<-errc
-			<-errc
-			return nil
 		},
 	}
 	f := cmd.Flags()

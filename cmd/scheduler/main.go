@@ -1,14 +1,18 @@
-// Command scheduler is the export service's scheduler role (../shared/DESIGN.md). The service
-// arrives with issue 3 (api, worker) and issue 6 (scheduler); until then this
-// binary says so and exits, and `arxport export` converts models locally.
+// Command scheduler runs the service's periodic work: retention and cleanup,
+// analytics roll-ups, and the reconciler that re-enqueues jobs Redis lost and
+// fails stalled ones. Running two is safe: every tick's work runs once.
+// Configuration: environment variables or flags (--help, README).
 package main
 
 import (
-	"fmt"
-	"os"
+	"context"
+
+	"github.com/arxos/arxport/app"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "arxport-scheduler: the export service is not built yet; use `arxport export MODEL -f FORMATS -o DIR`")
-	os.Exit(1)
+	app.Main("scheduler", func(ctx context.Context, a *app.App) error {
+		a.Log.Info("scheduler started", "cleanup", a.Cfg.CleanupInterval, "rollup", a.Cfg.RollupInterval, "reconcile", a.Cfg.ReconcileInterval)
+		return a.RunScheduler(ctx)
+	})
 }

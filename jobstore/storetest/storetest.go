@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) jobstore.Store) {
 		{"UpdateConcurrent", testUpdateConcurrent},
 		{"Delete", testDelete},
 		{"Outbox", testOutbox},
+		{"Expired", testExpired},
 		{"Events", testEvents},
 		{"Keys", testKeys},
 		{"ConcurrentCreate", testConcurrentCreate},
@@ -647,6 +648,32 @@ func testOutbox(t *testing.T, s jobstore.Store) {
 		t.Fatal(err)
 	}
 	equal(t, "outbox until day 30", ids(jobs), []string{second.ID, later.ID})
+}
+
+func testExpired(t *testing.T, s jobstore.Store) {
+	ctx := context.Background()
+	tenant := newTenant()
+	day := func(d int) time.Time { return time.Date(2000, 1, d, 0, 0, 0, 0, time.UTC) } // no other test is this old
+	job := func(expires int, status jobstore.Status) *jobstore.Job {
+		j := keyed(tenant, "", day(1))
+		j.Status, j.ExpiresAt = status, day(expires)
+		return j
+	}
+	soon, sooner := job(5, jobstore.Completed), job(3, jobstore.Failed)
+	for _, j := range []*jobstore.Job{soon, job(20, jobstore.Completed), job(4, jobstore.Running), sooner, job(2, jobstore.Queued)} {
+		create(t, s, j)
+	}
+	expired := func(before time.Time, limit int) []string {
+		t.Helper()
+		jobs, err := s.Expired(ctx, before, limit)
+		if err != nil {
+			t.Fatalf("Expired: %v", err)
+		}
+		return ids(jobs)
+	}
+	equal(t, "expired by day 10", expired(day(10), 10), []string{sooner.ID, soon.ID})
+	equal(t, "expired, limit 1", expired(day(10), 1), []string{sooner.ID})
+	equal(t, "expired by day 3", expired(day(3), 10), []string(nil))
 }
 
 func testEvents(t *testing.T, s jobstore.Store) {
