@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = dir
-	build := exec.Command("go", "build", "-o", dir, "../cmd/api", "../cmd/worker")
+	build := exec.Command("go", "build", "-o", dir, "../cmd/api", "../cmd/worker", "../cmd/scheduler")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the service:", err)
