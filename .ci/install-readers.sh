@@ -28,7 +28,7 @@ die() {
 }
 
 # ---- Debian packages -------------------------------------------------------
-apt_pkgs=(python3 python3-openpyxl python3-ezdxf libxml2-utils gdal-bin csvkit assimp-utils qpdf poppler-utils fonts-droid-fallback occt-draw)
+apt_pkgs=(python3 python3-openpyxl python3-ezdxf libxml2-utils gdal-bin csvkit assimp-utils qpdf poppler-utils fonts-droid-fallback occt-draw chromium docker-compose)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

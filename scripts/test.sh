@@ -11,6 +11,9 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+# The compose file as Docker Compose reads it (Debian's docker-compose; there is
+# no engine here: deploy/ tests the rest).
+docker-compose -f docker-compose.yml config -q
 go test -race -count=1 ./...
 
 # Each fuzz target runs on its own for FUZZTIME.
