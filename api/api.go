@@ -21,6 +21,7 @@ import (
 
 	"github.com/arxos/arxport/exports"
 	"github.com/arxos/arxport/jobstore"
+	"github.com/arxos/arxport/observe"
 )
 
 // Config steers the API.
@@ -129,6 +130,7 @@ func (s *Server) routes() {
 		"GET /healthz":      s.healthz,
 		"GET /readyz":       s.readyz,
 		"GET /openapi.yaml": serveOpenAPI,
+		"GET /metrics":      observe.Handler().ServeHTTP,
 	} {
 		s.Handle(pattern, h)
 	}
@@ -172,14 +174,19 @@ func (s *Server) Authed(h func(http.ResponseWriter, *http.Request, exports.Calle
 	return s.auth(h)
 }
 
-// ServeHTTP serves the API; a panic becomes a 500 problem, never a stack trace.
+// ServeHTTP serves the API, each request in a span named after its route and
+// counted in the request metrics; a panic becomes a 500 problem, never a stack trace.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	observe.ServeHTTP(w, r, s.serve)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+			s.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
 			s.problem(w, r, exports.Problemf(http.StatusInternalServerError, exports.CodeInternal, "internal error"))
 		}
 	}()
@@ -201,7 +208,7 @@ func (s *Server) auth(h func(http.ResponseWriter, *http.Request, exports.Caller)
 			return
 		}
 		if err != nil {
-			s.log.Error("looking up api key", "err", err)
+			s.log.ErrorContext(r.Context(), "looking up api key", "err", err)
 			p := exports.Problemf(http.StatusServiceUnavailable, exports.CodeUnavailable, "job store unavailable, try again shortly")
 			p.RetryAfter = 2 * time.Second
 			s.problem(w, r, p)
@@ -289,7 +296,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	p := exports.AsProblem(err)
 	if p.Status >= 500 && p.Code == exports.CodeInternal {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if p.Instance == "" {
 		p.Instance = r.URL.Path

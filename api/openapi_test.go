@@ -52,7 +52,7 @@ func TestOpenAPIValid(t *testing.T) {
 		t.Errorf("openapi %q, want 3.0.3", doc.OpenAPI)
 	}
 	// The public endpoints need no key; every other operation needs the bearer key.
-	public := map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /openapi.yaml": true}
+	public := map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /openapi.yaml": true, "GET /metrics": true}
 	if len(doc.Security) != 1 || doc.Security[0]["bearerAuth"] == nil {
 		t.Errorf("global security = %v, want bearerAuth", doc.Security)
 	}
@@ -250,6 +250,9 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(200, "GET", "/readyz", "", nil)
 	if a := c.expect(200, "GET", "/openapi.yaml", "", nil); !bytes.Equal(a.body, api.OpenAPI) {
 		t.Error("GET /openapi.yaml does not answer the embedded document")
+	}
+	if a := c.expect(200, "GET", "/metrics", "", nil); !bytes.Contains(a.body, []byte("# TYPE arxport_http_request_duration_seconds histogram")) {
+		t.Errorf("GET /metrics: %.300s", a.body)
 	}
 
 	// Submit.

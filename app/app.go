@@ -22,6 +22,7 @@ import (
 	"github.com/arxos/arxport/exports"
 	_ "github.com/arxos/arxport/formats/all"
 	"github.com/arxos/arxport/jobstore"
+	"github.com/arxos/arxport/observe"
 	"github.com/arxos/arxport/storage"
 	"github.com/arxos/arxport/tasks"
 	"github.com/arxos/arxport/tracking"
@@ -41,7 +42,8 @@ type App struct {
 	Service   *exports.Service
 }
 
-// Logger builds the configured logger.
+// Logger builds the configured logger. A line logged with a context inside a
+// span (InfoContext and the like) carries trace_id and span_id.
 func Logger(cfg Config) *slog.Logger {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
@@ -49,9 +51,9 @@ func Logger(cfg Config) *slog.Logger {
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+		return slog.New(observe.LogHandler(slog.NewTextHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	return slog.New(observe.LogHandler(slog.NewJSONHandler(os.Stderr, opts)))
 }
 
 // Open connects to everything the configuration names. The job store's
@@ -116,6 +118,7 @@ func (a *App) API(ctx context.Context) (*api.Server, error) {
 			admin = append(admin, k)
 		}
 	}
+	observe.WatchQueues(a.Inspector, queueNames(tasks.Queues())...)
 	return api.New(ctx, a.Service, api.Config{
 		Keys: keys, AdminKeys: admin, MaxUploadBytes: a.Cfg.MaxUploadBytes, SignedURLs: a.Cfg.SignedURLs,
 		Ready: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
@@ -153,6 +156,7 @@ func (a *App) Worker() (*asynq.Server, *asynq.ServeMux, error) {
 	if queues == nil {
 		queues = tasks.Queues()
 	}
+	observe.WatchQueues(a.Inspector, queueNames(queues)...)
 	w := worker.New(a.Service, worker.Config{TempDir: a.Cfg.TempDir})
 	sender := webhooks.NewSender([]byte(a.Cfg.WebhookSecret), a.Service.Guard)
 	mux := asynq.NewServeMux()
@@ -175,6 +179,59 @@ func (a *App) Worker() (*asynq.Server, *asynq.ServeMux, error) {
 		LogLevel: asynq.WarnLevel,
 	})
 	return srv, mux, nil
+}
+
+func queueNames(weights map[string]int) []string {
+	var out []string
+	for q := range weights {
+		out = append(out, q)
+	}
+	return out
+}
+
+// StartMetrics serves the process's metrics on ARXPORT_METRICS_ADDR (a
+// worker's listener) until ctx ends, and answers the address, or nil when the
+// setting is empty or the address cannot be had: several workers on one
+// machine need an address each (":0" picks a free port), and a worker without
+// its metrics listener still works, so that failure is logged, not fatal.
+func (a *App) StartMetrics(ctx context.Context) net.Addr {
+	if a.Cfg.MetricsAddr == "" {
+		return nil
+	}
+	l, err := net.Listen("tcp", a.Cfg.MetricsAddr)
+	if err != nil {
+		a.Log.Warn("metrics not served; give each process on this machine its own ARXPORT_METRICS_ADDR", "addr", a.Cfg.MetricsAddr, "err", err)
+		return nil
+	}
+	go func() {
+		if err := a.ServeMetrics(ctx, l); err != nil {
+			a.Log.Warn("metrics listener stopped", "err", err)
+		}
+	}()
+	a.Log.Info("metrics listening", "addr", l.Addr().String())
+	return l.Addr()
+}
+
+// ServeMetrics serves GET /metrics (the process's registry, observe.Registry)
+// and GET /healthz on l until ctx ends.
+func (a *App) ServeMetrics(ctx context.Context, l net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", observe.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
 }
 
 // RunWorker processes tasks until ctx ends, then stops taking tasks and gives

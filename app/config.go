@@ -47,6 +47,8 @@ type Config struct {
 	RollupInterval    time.Duration // ARXPORT_ROLLUP_INTERVAL: analytics roll-ups (scheduler)
 	ReconcileInterval time.Duration // ARXPORT_RECONCILE_INTERVAL: re-enqueue lost jobs, fail stalled ones (scheduler)
 
+	MetricsAddr string // ARXPORT_METRICS_ADDR: where a worker serves /metrics and /healthz; empty disables
+
 	LogFormat string // ARXPORT_LOG_FORMAT: json or text
 	LogLevel  string // ARXPORT_LOG_LEVEL: debug, info, warn, error
 }
@@ -105,6 +107,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.CleanupInterval, "cleanup-interval", envDuration("ARXPORT_CLEANUP_INTERVAL", time.Minute), "how often expired jobs and their files are removed (ARXPORT_CLEANUP_INTERVAL)")
 	fs.DurationVar(&c.RollupInterval, "rollup-interval", envDuration("ARXPORT_ROLLUP_INTERVAL", time.Minute), "how often analytics roll-ups run (ARXPORT_ROLLUP_INTERVAL)")
 	fs.DurationVar(&c.ReconcileInterval, "reconcile-interval", envDuration("ARXPORT_RECONCILE_INTERVAL", 30*time.Second), "how often lost jobs are re-enqueued and stalled ones failed (ARXPORT_RECONCILE_INTERVAL)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("ARXPORT_METRICS_ADDR", ":9090"), "where a worker serves /metrics and /healthz; empty disables (ARXPORT_METRICS_ADDR)")
 	fs.StringVar(&c.LogFormat, "log-format", env("ARXPORT_LOG_FORMAT", "json"), "log format: json or text (ARXPORT_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("ARXPORT_LOG_LEVEL", "info"), "log level (ARXPORT_LOG_LEVEL)")
 }

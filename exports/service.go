@@ -2,6 +2,7 @@ package exports
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"github.com/arxos/arxport/formats"
 	"github.com/arxos/arxport/jobstore"
 	"github.com/arxos/arxport/model"
+	"github.com/arxos/arxport/observe"
 	"github.com/arxos/arxport/storage"
 	"github.com/arxos/arxport/tasks"
 	"github.com/arxos/arxport/tracking"
@@ -116,7 +118,7 @@ func (s *Service) Submit(ctx context.Context, c Caller, req Request, meta Meta) 
 	}
 	if m != nil {
 		if _, err := s.Storage.Put(ctx, j.ModelKey, bytes.NewReader(req.Model), "application/json"); err != nil {
-			s.Log.Error("storing inline model", "job_id", j.ID, "err", err)
+			s.Log.ErrorContext(ctx, "storing inline model", "job_id", j.ID, "err", err)
 			return nil, false, unavailable("storage")
 		}
 	}
@@ -131,17 +133,18 @@ func (s *Service) Submit(ctx context.Context, c Caller, req Request, meta Meta) 
 			}
 			return nil, false, Problemf(http.StatusConflict, CodeConflict, "Idempotency-Key %q was used with another request", meta.IdempotencyKey)
 		}
-		s.Log.Error("recording job", "job_id", j.ID, "err", err)
+		s.Log.ErrorContext(ctx, "recording job", "job_id", j.ID, "err", err)
 		return nil, false, unavailable("job store")
 	}
+	observe.JobSubmitted(j.Priority)
 	s.emit(ctx, jobstore.Event{JobID: j.ID, Type: "job.queued", Message: fmt.Sprintf("%d formats queued at priority %s", len(j.Formats), j.Priority)})
 	if err := s.enqueue(ctx, j); err != nil {
 		// The job is recorded: the outbox enqueues it when Redis is back.
-		s.Log.Warn("enqueue failed; the outbox retries", "job_id", j.ID, "err", err)
+		s.Log.WarnContext(ctx, "enqueue failed; the outbox retries", "job_id", j.ID, "err", err)
 		return j, true, nil
 	}
 	if err := s.Store.SetEnqueued(ctx, j.ID); err != nil {
-		s.Log.Warn("marking job enqueued", "job_id", j.ID, "err", err)
+		s.Log.WarnContext(ctx, "marking job enqueued", "job_id", j.ID, "err", err)
 	} else {
 		j.Enqueued = true
 	}
@@ -159,7 +162,10 @@ func (s *Service) prepare(ctx context.Context, c Caller, req Request, meta Meta)
 	j := &jobstore.Job{
 		ID: NewJobID(), Tenant: c.Tenant, User: c.User, Status: jobstore.Queued, Priority: req.Priority,
 		CreatedAt: now, Options: req.Options, CallbackURL: req.CallbackURL, Labels: req.Labels,
-		IdempotencyKey: meta.IdempotencyKey, RequestHash: meta.RequestHash, TraceParent: meta.TraceParent, Name: req.Name,
+		IdempotencyKey: meta.IdempotencyKey, RequestHash: meta.RequestHash, Name: req.Name,
+		// The trace context of the caller's span (the API request's), carried
+		// into every task of the job; else whatever the caller passed.
+		TraceParent: cmp.Or(observe.TraceParent(ctx), meta.TraceParent),
 	}
 	if j.Priority == "" {
 		j.Priority = tasks.QueueNormal
@@ -256,7 +262,7 @@ func (s *Service) prepare(ctx context.Context, c Caller, req Request, meta Meta)
 				jobstore.Issue{Path: "model_ref", Code: CodeModelNotFound, Message: fmt.Sprintf("no model at %q", req.ModelRef)})
 		}
 		if err != nil {
-			s.Log.Error("stat model_ref", "key", key, "err", err)
+			s.Log.ErrorContext(ctx, "stat model_ref", "key", key, "err", err)
 			return nil, nil, unavailable("storage")
 		}
 		j.ModelKey, j.ModelSize = key, obj.Size
@@ -365,9 +371,9 @@ func (s *Service) RunOutbox(ctx context.Context, interval, grace time.Duration) 
 			return
 		case <-t.C:
 			if n, err := s.FlushOutbox(ctx, grace); err != nil {
-				s.Log.Warn("outbox", "err", err)
+				s.Log.WarnContext(ctx, "outbox", "err", err)
 			} else if n > 0 {
-				s.Log.Info("outbox enqueued jobs", "jobs", n)
+				s.Log.InfoContext(ctx, "outbox enqueued jobs", "jobs", n)
 			}
 		}
 	}
@@ -377,7 +383,7 @@ func (s *Service) RunOutbox(ctx context.Context, interval, grace time.Duration) 
 func (s *Service) emit(ctx context.Context, e jobstore.Event) int64 {
 	seq, err := s.Tracker.Emit(ctx, e)
 	if err != nil {
-		s.Log.Warn("event not published", "job_id", e.JobID, "type", e.Type, "err", err)
+		s.Log.WarnContext(ctx, "event not published", "job_id", e.JobID, "type", e.Type, "err", err)
 	}
 	return seq
 }
@@ -410,18 +416,23 @@ func (s *Service) notify(ctx context.Context, j *jobstore.Job, e jobstore.Event)
 		Job   Job            `json:"job"`
 	}{e, View(j, nil)})
 	if err != nil {
-		s.Log.Error("webhook body", "job_id", j.ID, "err", err)
+		s.Log.ErrorContext(ctx, "webhook body", "job_id", j.ID, "err", err)
 		return
 	}
 	id := fmt.Sprintf("%s-%s-%s", j.ID, e.Type, e.Format)
 	d := webhooks.Delivery{ID: id, JobID: j.ID, Event: e.Type, URL: j.CallbackURL, Body: body, First: time.Now().UTC()}
-	payload, err := json.Marshal(d)
+	// The delivery travels with the trace context of the span that made it
+	// (readers of webhooks.Delivery ignore the extra field).
+	payload, err := json.Marshal(struct {
+		webhooks.Delivery
+		TraceParent string `json:"traceparent,omitempty"`
+	}{d, observe.TraceParent(ctx)})
 	if err != nil {
-		s.Log.Error("webhook payload", "job_id", j.ID, "err", err)
+		s.Log.ErrorContext(ctx, "webhook payload", "job_id", j.ID, "err", err)
 		return
 	}
 	if _, err := s.Queue.EnqueueContext(ctx, tasks.NewWebhook(id, payload, webhooks.MaxAttempts-1)); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		s.Log.Error("webhook not enqueued", "job_id", j.ID, "event", e.Type, "err", err)
+		s.Log.ErrorContext(ctx, "webhook not enqueued", "job_id", j.ID, "event", e.Type, "err", err)
 	}
 }
 
@@ -435,10 +446,10 @@ func (s *Service) Finish(ctx context.Context, j *jobstore.Job) {
 	}
 	s.Emit(ctx, j, jobstore.Event{Type: "job." + string(j.Status), Severity: severityOf(j.Status), Message: msg})
 	if err := s.KeepEvents(ctx, j.ID); err != nil {
-		s.Log.Warn("keeping events", "job_id", j.ID, "err", err)
+		s.Log.WarnContext(ctx, "keeping events", "job_id", j.ID, "err", err)
 	}
 	if err := s.Tracker.Expire(ctx, j.ID, s.cfg.EventsTTL); err != nil {
-		s.Log.Warn("expiring live keys", "job_id", j.ID, "err", err)
+		s.Log.WarnContext(ctx, "expiring live keys", "job_id", j.ID, "err", err)
 	}
 }
 

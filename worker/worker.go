@@ -18,11 +18,13 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/arxos/arxport/exports"
 	"github.com/arxos/arxport/formats"
 	"github.com/arxos/arxport/jobstore"
 	"github.com/arxos/arxport/model"
+	"github.com/arxos/arxport/observe"
 	"github.com/arxos/arxport/processors"
 	"github.com/arxos/arxport/storage"
 	"github.com/arxos/arxport/tasks"
@@ -68,12 +70,17 @@ type failure struct {
 
 func (f *failure) Error() string { return f.code + ": " + f.msg }
 
-// HandleExport is the asynq handler of tasks.TypeExport.
-func (w *Worker) HandleExport(ctx context.Context, t *asynq.Task) error {
+// HandleExport is the asynq handler of tasks.TypeExport. Its span, "export
+// <format>", continues the trace of the request that made the job (the
+// payload's traceparent); each stage is a child span.
+func (w *Worker) HandleExport(ctx context.Context, t *asynq.Task) (err error) {
 	p, err := tasks.ParseExport(t.Payload())
 	if err != nil {
 		return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
 	}
+	ctx, span := observe.StartTask(ctx, p.TraceParent, "export "+p.Format,
+		attribute.String("arxport.job_id", p.JobID), attribute.String("arxport.format", p.Format), attribute.Int("arxport.gen", p.Gen))
+	defer func() { observe.End(span, err) }()
 	log := w.log.With("job_id", p.JobID, "format", p.Format)
 	attempt, startedJob, j, err := w.start(ctx, p)
 	if err != nil {
@@ -82,6 +89,7 @@ func (w *Worker) HandleExport(ctx context.Context, t *asynq.Task) error {
 	if j == nil {
 		return nil // nothing to do: ended, held, superseded or deleted
 	}
+	span.SetAttributes(attribute.Int("arxport.attempt", attempt))
 	if startedJob {
 		w.svc.Emit(ctx, j, jobstore.Event{Type: "job.started"})
 	}
@@ -113,12 +121,12 @@ func (w *Worker) HandleExport(ctx context.Context, t *asynq.Task) error {
 			f = classify(ctx, err)
 		}
 		if f.retry && retriesLeft(ctx) {
-			log.Warn("format failed, asynq retries", "err", err)
+			log.WarnContext(ctx, "format failed, asynq retries", "err", err)
 			w.svc.Emit(rec, j, jobstore.Event{Type: "warning", Format: p.Format, Severity: "warning",
 				Message: fmt.Sprintf("%s: %s; retrying", f.code, f.msg)})
 			return err
 		}
-		log.Warn("format failed", "err", err)
+		log.WarnContext(ctx, "format failed", "err", err)
 		return w.finish(rec, p, attempt, nil, nil, f)
 	}
 	return w.finish(rec, p, attempt, &res, keys, nil)
@@ -177,7 +185,7 @@ func (w *Worker) update(ctx context.Context, id string, fn func(*jobstore.Job) e
 		if err == nil || errors.Is(err, jobstore.ErrNoChange) || errors.Is(err, jobstore.ErrNotFound) || i == 8 || ctx.Err() != nil {
 			return j, err
 		}
-		w.log.Warn("job store update failed, retrying", "job_id", id, "err", err)
+		w.log.WarnContext(ctx, "job store update failed, retrying", "job_id", id, "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -227,9 +235,9 @@ func (w *Worker) watch(ctx context.Context, stop context.CancelCauseFunc, jobID 
 }
 
 // convert reads the model, writes the format into a scratch directory and
-// uploads the files, answering the result and the keys written.
-func (w *Worker) convert(ctx context.Context, j *jobstore.Job, fs *jobstore.Format, name string) (processors.Result, []string, error) {
-	var res processors.Result
+// uploads the files, answering the result and the keys written. Each stage
+// (decode, convert, upload) is a span and a duration observed.
+func (w *Worker) convert(ctx context.Context, j *jobstore.Job, fs *jobstore.Format, name string) (res processors.Result, keys []string, err error) {
 	f, ok := formats.Lookup(name)
 	if !ok {
 		return res, nil, &failure{code: exports.CodeUnsupported, msg: "this worker does not know format " + name}
@@ -240,14 +248,16 @@ func (w *Worker) convert(ctx context.Context, j *jobstore.Job, fs *jobstore.Form
 	}
 	rep := w.svc.Tracker.Reporter(ctx, j.ID, name)
 	rep.Stage("decoding", 0)
-	r, _, err := w.svc.Storage.Open(ctx, j.ModelKey)
+	sctx, stage := observe.StartStage(ctx, name, "decode")
+	defer func() { stage.End(err) }() // whichever stage is open
+	r, _, err := w.svc.Storage.Open(sctx, j.ModelKey)
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalidKey) {
 		return res, nil, &failure{code: exports.CodeModelNotFound, msg: fmt.Sprintf("no model at %s", j.ModelKey)}
 	}
 	if err != nil {
 		return res, nil, &failure{code: exports.CodeStorageFailed, msg: err.Error(), retry: true}
 	}
-	m, err := model.Open(ctx, r, &model.Options{SkipInvalid: j.Options.OnInvalid == "skip", TempDir: w.cfg.TempDir,
+	m, err := model.Open(sctx, r, &model.Options{SkipInvalid: j.Options.OnInvalid == "skip", TempDir: w.cfg.TempDir,
 		Floors: j.Options.Floors, Types: j.Options.Types})
 	r.Close()
 	if err != nil {
@@ -269,7 +279,9 @@ func (w *Worker) convert(ctx context.Context, j *jobstore.Job, fs *jobstore.Form
 	}
 	defer os.RemoveAll(dir)
 	fj := &formats.Job{Model: m, Base: j.Name, Time: j.CreatedAt, Options: vals, Progress: rep, TempDir: w.cfg.TempDir}
-	res, err = processors.ExportDir(ctx, f, fj, dir)
+	stage.End(nil)
+	sctx, stage = observe.StartStage(ctx, name, "convert")
+	res, err = processors.ExportDir(sctx, f, fj, dir)
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, nil, context.Cause(ctx)
@@ -281,10 +293,11 @@ func (w *Worker) convert(ctx context.Context, j *jobstore.Job, fs *jobstore.Form
 	res.Metrics["items"] = int64(m.Stats.Rooms + m.Stats.Elements + m.Stats.Connections)
 
 	rep.Stage("uploading", 1)
-	var keys []string
+	stage.End(nil)
+	sctx, stage = observe.StartStage(ctx, name, "upload")
 	for i := range res.Files {
 		file := &res.Files[i]
-		key, err := w.upload(ctx, j, name, dir, file)
+		key, err := w.upload(sctx, j, name, dir, file)
 		if key != "" {
 			keys = append(keys, key)
 		}
@@ -353,8 +366,9 @@ func retriesLeft(ctx context.Context) bool {
 
 // stopped records a conversion that stopped at a checkpoint for pause or cancel.
 func (w *Worker) stopped(ctx context.Context, p tasks.Export, attempt int, cause error) error {
-	requeue := false
+	requeue, cancelled := false, false
 	j, err := w.update(ctx, p.JobID, func(j *jobstore.Job) error {
+		cancelled = false
 		f := formatOf(j, p.Format)
 		if f == nil || f.Status != jobstore.Running || f.Attempt != attempt {
 			return jobstore.ErrNoChange
@@ -363,7 +377,7 @@ func (w *Worker) stopped(ctx context.Context, p tasks.Export, attempt int, cause
 		case j.Status == jobstore.Paused:
 			f.Status, f.Progress = jobstore.Paused, 0
 		case j.Status.Terminal():
-			f.Status, f.FinishedAt = jobstore.Cancelled, time.Now().UTC()
+			f.Status, f.FinishedAt, cancelled = jobstore.Cancelled, time.Now().UTC(), true
 		default:
 			// Resumed before this checkpoint: run again under a new generation.
 			f.Status, f.Gen, f.Progress = jobstore.Queued, f.Gen+1, 0
@@ -377,12 +391,17 @@ func (w *Worker) stopped(ctx context.Context, p tasks.Export, attempt int, cause
 	if requeue {
 		w.svc.EnqueueRecorded(ctx, j)
 	}
-	w.log.Info("format stopped", "job_id", p.JobID, "format", p.Format, "why", cause)
+	if cancelled && err == nil {
+		observe.FormatFinished(p.Format, string(jobstore.Cancelled))
+	}
+	w.log.InfoContext(ctx, "format stopped", "job_id", p.JobID, "format", p.Format, "why", cause)
 	return nil
 }
 
 // finish records a format's end and, when it is the job's last, closes the job.
 func (w *Worker) finish(ctx context.Context, p tasks.Export, attempt int, res *processors.Result, keys []string, fail *failure) error {
+	ctx, stage := observe.StartStage(ctx, p.Format, "record")
+	defer stage.End(nil)
 	now := time.Now().UTC()
 	var closed, recorded bool
 	j, err := w.update(ctx, p.JobID, func(j *jobstore.Job) error {
@@ -429,9 +448,22 @@ func (w *Worker) finish(ctx context.Context, p tasks.Export, attempt int, res *p
 		return nil
 	}
 	if err != nil {
+		stage.End(err)
 		return err // asynq retries; the rerun overwrites the same keys
 	}
 	if recorded {
+		status := jobstore.Completed
+		if fail != nil {
+			status = jobstore.Failed
+		} else {
+			var bytes int64
+			for _, file := range res.Files {
+				bytes += file.Size
+			}
+			observe.Written(p.Format, res.Metrics["elements"], bytes)
+		}
+		observe.FormatFinished(p.Format, string(status))
+		w.log.InfoContext(ctx, "format finished", "job_id", p.JobID, "format", p.Format, "status", status, "attempt", attempt)
 		ev := jobstore.Event{Type: "format.completed", Format: p.Format, Data: metricsData(res)}
 		if fail != nil {
 			ev = jobstore.Event{Type: "format.failed", Format: p.Format, Severity: "error", Message: fail.Error()}
