@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"net"
-	"time"
 
 	"github.com/arxos/arxport/app"
 	"github.com/arxos/arxport/observe"
@@ -14,15 +13,6 @@ import (
 
 func main() {
 	app.Main("api", func(ctx context.Context, a *app.App) error {
-		shutdown, err := observe.Setup(ctx, "arxport-api", a.Log)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			shutdown(sctx)
-		}()
 		l, err := net.Listen("tcp", a.Cfg.Addr)
 		if err != nil {
 			return err

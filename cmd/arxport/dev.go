@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/arxos/arxport/app"
+	"github.com/arxos/arxport/observe"
 )
 
 // devCmd runs the whole service in one process with nothing outside it.
@@ -73,6 +74,11 @@ shows live progress, downloads the files to --output, prints a summary and exits
 				return err
 			}
 			defer a.Close()
+			shutdown, err := observe.Setup(ctx, "arxport-dev", a.Log)
+			if err != nil {
+				return err
+			}
+			defer shutdown(context.WithoutCancel(ctx))
 			// The embedded Redis starts empty: jobs the store holds as queued or
 			// running go back on the queue.
 			if n, err := a.Service.Requeue(ctx); err != nil {
