@@ -3,7 +3,6 @@ package api_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -20,18 +19,14 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/arxos/arxport/api"
+	"github.com/arxos/arxport/app"
 	"github.com/arxos/arxport/api/apitest"
 	"github.com/arxos/arxport/exports"
 	"github.com/arxos/arxport/formats"
 	_ "github.com/arxos/arxport/formats/all"
 	"github.com/arxos/arxport/jobstore"
-	"github.com/arxos/arxport/storage"
-	"github.com/arxos/arxport/tracking"
-	"github.com/arxos/arxport/webhooks"
 )
 
 const (
@@ -117,29 +112,23 @@ func newStack(t *testing.T) (*api.Server, *exports.Service) {
 	t.Helper()
 	ctx := t.Context()
 	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	store, err := jobstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "jobs.db"))
+	cfg := app.Defaults()
+	cfg.RedisURL = "redis://" + mr.Addr() + "/0"
+	cfg.DatabaseURL = "sqlite:" + filepath.Join(t.TempDir(), "jobs.db")
+	cfg.Storage = t.TempDir()
+	cfg.APIKeys = keyAcme + "=acme," + keyOther + "=other"
+	cfg.AdminKeys = keyAdmin
+	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
-		t.Fatalf("job store: %v", err)
+		t.Fatalf("app.Open: %v", err)
 	}
-	t.Cleanup(func() { store.Close() })
-	st, err := storage.Open(ctx, t.TempDir())
+	t.Cleanup(a.Close)
+	// The API as the binaries assemble it, analytics routes included.
+	srv, err := a.API(ctx)
 	if err != nil {
-		t.Fatalf("storage: %v", err)
+		t.Fatalf("api: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := exports.New(store, st, asynq.NewClientFromRedisClient(rdb), asynq.NewInspectorFromRedisClient(rdb),
-		tracking.New(rdb), &webhooks.Guard{}, log, exports.Config{})
-	srv, err := api.New(ctx, svc, api.Config{
-		Keys:      map[string]string{keyAcme: "acme", keyOther: "other"},
-		AdminKeys: []string{keyAdmin},
-		Ready:     func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
-	})
-	if err != nil {
-		t.Fatalf("api.New: %v", err)
-	}
-	return srv, svc
+	return srv, a.Service
 }
 
 // client talks to a test server through the validating transport.

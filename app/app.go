@@ -18,6 +18,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/arxos/arxport/analytics"
 	"github.com/arxos/arxport/api"
 	"github.com/arxos/arxport/exports"
 	_ "github.com/arxos/arxport/formats/all"
@@ -40,6 +41,7 @@ type App struct {
 	Queue     *asynq.Client
 	Inspector *asynq.Inspector
 	Service   *exports.Service
+	Analytics *analytics.Store
 }
 
 // Logger builds the configured logger. A line logged with a context inside a
@@ -74,6 +76,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("job store: %w", err)
 	}
+	if a.Analytics, err = analytics.Open(ctx, cfg.DatabaseURL, analytics.Config{Log: log}); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("analytics: %w", err)
+	}
 	if a.Storage, err = storage.Open(ctx, cfg.Storage); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("storage: %w", err)
@@ -93,6 +99,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			Timeouts:         tasks.Timeouts{Base: cfg.TimeoutBase, PerMB: cfg.TimeoutPerMB, Max: cfg.TimeoutMax},
 			MaxRetry:         cfg.MaxRetry,
 		})
+	a.Service.Estimator = a.Analytics.Estimator()
 	return a, nil
 }
 
@@ -100,6 +107,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 func (a *App) Close() {
 	if a.Store != nil {
 		a.Store.Close()
+	}
+	if a.Analytics != nil {
+		a.Analytics.Close()
 	}
 	if a.Redis != nil {
 		a.Redis.Close()
@@ -119,10 +129,16 @@ func (a *App) API(ctx context.Context) (*api.Server, error) {
 		}
 	}
 	observe.WatchQueues(a.Inspector, queueNames(tasks.Queues())...)
-	return api.New(ctx, a.Service, api.Config{
+	srv, err := api.New(ctx, a.Service, api.Config{
 		Keys: keys, AdminKeys: admin, MaxUploadBytes: a.Cfg.MaxUploadBytes, SignedURLs: a.Cfg.SignedURLs,
 		Ready: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
 	})
+	if err != nil {
+		return nil, err
+	}
+	srv.Handle("GET /v1/analytics/report", srv.Authed(a.Analytics.ServeReport))
+	srv.Handle("GET /v1/analytics/estimate", srv.Authed(a.Analytics.ServeEstimate))
+	return srv, nil
 }
 
 // ServeAPI serves the API on l until ctx ends, then shuts down gracefully:

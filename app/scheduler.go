@@ -41,5 +41,5 @@ func (a *App) RunScheduler(ctx context.Context) error {
 	return nil
 }
 
-// rollup is the analytics roll-up, once analytics is configured.
-func (a *App) rollup() scheduler.Rollup { return nil }
+// rollup is the analytics roll-up.
+func (a *App) rollup() scheduler.Rollup { return a.Analytics.Rollup }

@@ -213,6 +213,20 @@ func (s *Service) Delete(ctx context.Context, c Caller, id string) error {
 // Purge removes a job's files, inline model, live keys and record. Retention
 // cleanup uses it too.
 func (s *Service) Purge(ctx context.Context, j *jobstore.Job) error {
+	if err := s.deleteObjects(ctx, j); err != nil {
+		return err
+	}
+	if err := s.Store.Delete(ctx, j.ID); err != nil {
+		s.Log.Error("deleting job", "job_id", j.ID, "err", err)
+		return unavailable("job store")
+	}
+	if err := s.Tracker.Delete(ctx, j.ID); err != nil {
+		s.Log.Warn("deleting live keys", "job_id", j.ID, "err", err)
+	}
+	return nil
+}
+
+func (s *Service) deleteObjects(ctx context.Context, j *jobstore.Job) error {
 	if _, err := s.Storage.DeletePrefix(ctx, "exports/"+j.ID+"/"); err != nil {
 		s.Log.Error("deleting files", "job_id", j.ID, "err", err)
 		return unavailable("storage")
@@ -223,14 +237,33 @@ func (s *Service) Purge(ctx context.Context, j *jobstore.Job) error {
 			return unavailable("storage")
 		}
 	}
-	if err := s.Store.Delete(ctx, j.ID); err != nil {
-		s.Log.Error("deleting job", "job_id", j.ID, "err", err)
-		return unavailable("job store")
-	}
-	if err := s.Tracker.Delete(ctx, j.ID); err != nil {
-		s.Log.Warn("deleting live keys", "job_id", j.ID, "err", err)
-	}
 	return nil
+}
+
+// PurgeFiles removes a job's files and inline model and takes the files off its
+// record, which stays (retention cleanup keeps records a while for the
+// roll-ups); it answers whether the record listed files.
+func (s *Service) PurgeFiles(ctx context.Context, j *jobstore.Job) (bool, error) {
+	listed := false
+	for _, f := range j.Formats {
+		listed = listed || len(f.Files) > 0
+	}
+	if !listed {
+		return false, nil
+	}
+	if err := s.deleteObjects(ctx, j); err != nil {
+		return false, err
+	}
+	_, err := s.Store.Update(ctx, j.ID, func(j *jobstore.Job) error {
+		for _, f := range j.Formats {
+			f.Files = nil
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, jobstore.ErrNotFound) {
+		return false, err
+	}
+	return true, nil
 }
 
 // List answers the caller's jobs, newest first, and the next page's cursor.

@@ -187,8 +187,10 @@ type Store interface {
 	// SetEnqueued marks jobs as enqueued.
 	SetEnqueued(ctx context.Context, ids ...string) error
 	// Expired lists up to limit ended jobs whose ExpiresAt is before the given
-	// time, soonest expired first (retention cleanup).
-	Expired(ctx context.Context, before time.Time, limit int) ([]*Job, error)
+	// time, soonest expired first (retention cleanup), from after the cursor a
+	// previous call answered ("" for the first page); it answers the next
+	// page's cursor, "" after the last.
+	Expired(ctx context.Context, before time.Time, cursor string, limit int) ([]*Job, string, error)
 
 	// AddEvents keeps events; an event whose (JobID, Seq) is kept already is ignored.
 	AddEvents(ctx context.Context, events []Event) error

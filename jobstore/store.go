@@ -519,20 +519,36 @@ func (s *store) Unenqueued(ctx context.Context, before time.Time, limit int) ([]
 	return jobs, nil
 }
 
-func (s *store) Expired(ctx context.Context, before time.Time, limit int) ([]*Job, error) {
+func (s *store) Expired(ctx context.Context, before time.Time, cursor string, limit int) ([]*Job, string, error) {
 	if limit <= 0 {
-		return nil, nil
+		return nil, "", nil
 	}
-	recs, err := loadJobs(ctx, s.db, "WHERE expires_at IS NOT NULL AND expires_at < $1 AND status IN "+terminal+
-		" ORDER BY expires_at, id LIMIT $2", before.UnixMicro(), limit)
+	where := "WHERE expires_at IS NOT NULL AND expires_at < $1 AND status IN " + terminal
+	args := []any{before.UnixMicro()}
+	if cursor != "" {
+		at, id, ok := strings.Cut(cursor, ":")
+		micros, err := strconv.ParseInt(at, 10, 64)
+		if !ok || err != nil {
+			return nil, "", fmt.Errorf("jobstore: expired: bad cursor %q", cursor)
+		}
+		where += " AND (expires_at > $2 OR expires_at = $2 AND id > $3)"
+		args = append(args, micros, id)
+	}
+	args = append(args, limit)
+	recs, err := loadJobs(ctx, s.db, fmt.Sprintf("%s ORDER BY expires_at, id LIMIT $%d", where, len(args)), args...)
 	if err != nil {
-		return nil, fmt.Errorf("jobstore: expired: %w", err)
+		return nil, "", fmt.Errorf("jobstore: expired: %w", err)
 	}
 	jobs, err := s.decodeWithFormats(ctx, recs)
 	if err != nil {
-		return nil, fmt.Errorf("jobstore: expired: %w", err)
+		return nil, "", fmt.Errorf("jobstore: expired: %w", err)
 	}
-	return jobs, nil
+	next := ""
+	if len(jobs) == limit {
+		last := jobs[len(jobs)-1]
+		next = fmt.Sprintf("%d:%s", last.ExpiresAt.UnixMicro(), last.ID)
+	}
+	return jobs, next, nil
 }
 
 func (s *store) SetEnqueued(ctx context.Context, ids ...string) error {

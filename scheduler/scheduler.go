@@ -137,9 +137,15 @@ func (s *Scheduler) Register(mux *asynq.ServeMux) {
 	if s.rollup != nil {
 		mux.HandleFunc(TypeRollup, s.handle(func(ctx context.Context, tick Tick) error {
 			every, _ := time.ParseDuration(tick.Interval)
-			// Formats finish and are recorded within a tick or so; the window
-			// reaches back three intervals, and recomputing a bucket is idempotent.
-			return s.rollup(ctx, tick.Tick.Add(-3*every), s.now().Add(time.Second))
+			// Formats are recorded as they finish; the window reaches back a
+			// quarter of an hour, and on the hour far enough to take in results
+			// recorded late (after a job store outage). Recomputing a bucket is
+			// idempotent.
+			back := max(3*every, 15*time.Minute)
+			if tick.Tick.Truncate(time.Hour).Equal(tick.Tick) {
+				back = Catchup
+			}
+			return s.rollup(ctx, tick.Tick.Add(-back), s.now().Add(time.Second))
 		}))
 	}
 }
@@ -160,27 +166,45 @@ func (s *Scheduler) handle(fn func(context.Context, Tick) error) asynq.HandlerFu
 	}
 }
 
-// Cleanup removes jobs whose retention has passed: their files, inline model,
-// live keys and record.
+// Catchup is how far back the hourly roll-up recomputes buckets. Roll-ups are
+// computed from the job records, so a record stays until its job ended more
+// than Catchup and an hour ago, even past its retention (its files do not).
+const Catchup = 6 * time.Hour
+
+// Cleanup removes what jobs past their retention hold: their files, inline
+// model and live keys at once, their record once the roll-ups have it for good.
 func (s *Scheduler) Cleanup(ctx context.Context, _ Tick) error {
-	n := 0
+	now := s.now()
+	var purged, emptied int
+	cursor := ""
 	for {
-		jobs, err := s.svc.Store.Expired(ctx, s.now(), 100)
+		jobs, next, err := s.svc.Store.Expired(ctx, now, cursor, 200)
 		if err != nil {
 			return err
 		}
 		for _, j := range jobs {
-			if err := s.svc.Purge(ctx, j); err != nil {
-				return fmt.Errorf("purging %s: %w", j.ID, err)
+			if j.FinishedAt.Before(now.Add(-Catchup - time.Hour)) {
+				if err := s.svc.Purge(ctx, j); err != nil {
+					return fmt.Errorf("purging %s: %w", j.ID, err)
+				}
+				purged++
+				continue
 			}
-			n++
+			removed, err := s.svc.PurgeFiles(ctx, j)
+			if err != nil {
+				return fmt.Errorf("removing the files of %s: %w", j.ID, err)
+			}
+			if removed {
+				emptied++
+			}
 		}
-		if len(jobs) < 100 {
+		if next == "" {
 			break
 		}
+		cursor = next
 	}
-	if n > 0 {
-		s.log.Info("retention: removed expired jobs", "jobs", n)
+	if purged+emptied > 0 {
+		s.log.Info("retention: removed expired jobs", "records", purged, "files_of_jobs", emptied)
 	}
 	return nil
 }

@@ -91,10 +91,13 @@ func TestTwoSchedulersRunEachTickOnce(t *testing.T) {
 func TestCleanupRemovesExpired(t *testing.T) {
 	a := stack(t)
 	ctx := context.Background()
-	old, keep := submit(t, a, "1h"), submit(t, a, "72h")
-	for _, id := range []string{old.ID, keep.ID} {
+	old, recent, keep := submit(t, a, "1h"), submit(t, a, "1h"), submit(t, a, "72h")
+	for _, id := range []string{old.ID, recent.ID, keep.ID} {
 		if _, err := a.Store.Update(ctx, id, func(j *jobstore.Job) error {
-			j.Status = jobstore.Completed
+			j.Status, j.FinishedAt = jobstore.Completed, time.Now().Add(-10*time.Hour)
+			if j.ID == recent.ID {
+				j.FinishedAt = time.Now()
+			}
 			j.Formats[0].Status = jobstore.Completed
 			j.Formats[0].Files = []jobstore.File{{Name: "t.csv", Key: exports.FileKey(j.ID, "csv", "t.csv"), Size: 1}}
 			return nil
@@ -119,6 +122,16 @@ func TestCleanupRemovesExpired(t *testing.T) {
 	}
 	if _, err := a.Storage.Stat(ctx, old.ModelKey); err == nil {
 		t.Error("expired job's inline model remains")
+	}
+	// A job that ended within the roll-ups' reach loses its files, not yet its record.
+	r, err := a.Store.Get(ctx, recent.ID)
+	if err != nil {
+		t.Errorf("recently ended job's record removed before the roll-ups have it: %v", err)
+	} else if len(r.Formats[0].Files) != 0 {
+		t.Errorf("recently ended job still lists files: %+v", r.Formats[0].Files)
+	}
+	if objs, _ := a.Storage.List(ctx, "exports/"+recent.ID+"/"); len(objs) != 0 {
+		t.Errorf("recently ended job's files remain: %v", objs)
 	}
 	if _, err := a.Store.Get(ctx, keep.ID); err != nil {
 		t.Errorf("job within retention removed: %v", err)

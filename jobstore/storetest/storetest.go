@@ -663,17 +663,23 @@ func testExpired(t *testing.T, s jobstore.Store) {
 	for _, j := range []*jobstore.Job{soon, job(20, jobstore.Completed), job(4, jobstore.Running), sooner, job(2, jobstore.Queued)} {
 		create(t, s, j)
 	}
-	expired := func(before time.Time, limit int) []string {
+	expired := func(before time.Time, cursor string, limit int) ([]string, string) {
 		t.Helper()
-		jobs, err := s.Expired(ctx, before, limit)
+		jobs, next, err := s.Expired(ctx, before, cursor, limit)
 		if err != nil {
 			t.Fatalf("Expired: %v", err)
 		}
-		return ids(jobs)
+		return ids(jobs), next
 	}
-	equal(t, "expired by day 10", expired(day(10), 10), []string{sooner.ID, soon.ID})
-	equal(t, "expired, limit 1", expired(day(10), 1), []string{sooner.ID})
-	equal(t, "expired by day 3", expired(day(3), 10), []string(nil))
+	all, next := expired(day(10), "", 10)
+	equal(t, "expired by day 10", all, []string{sooner.ID, soon.ID})
+	equal(t, "cursor after the last page", next, "")
+	page, next := expired(day(10), "", 1)
+	equal(t, "expired, limit 1", page, []string{sooner.ID})
+	page, _ = expired(day(10), next, 1)
+	equal(t, "expired, second page", page, []string{soon.ID})
+	none, _ := expired(day(3), "", 10)
+	equal(t, "expired by day 3", none, []string(nil))
 }
 
 func testEvents(t *testing.T, s jobstore.Store) {
