@@ -191,8 +191,10 @@ func (a *App) Worker() (*asynq.Server, *asynq.ServeMux, error) {
 			}
 			return tasks.RetryDelay(n)
 		},
-		Logger:   asynqLogger{a.Log},
-		LogLevel: asynq.WarnLevel,
+		// A job store outage is not the task's failure: retried, never archived.
+		IsFailure: func(err error) bool { return !errors.Is(err, worker.ErrStoreUnavailable) },
+		Logger:    asynqLogger{a.Log},
+		LogLevel:  asynq.WarnLevel,
 	})
 	return srv, mux, nil
 }

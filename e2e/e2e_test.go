@@ -331,40 +331,6 @@ func TestPauseResume(t *testing.T) {
 	}
 }
 
-// TestKillWorker: a worker killed with SIGKILL in the middle of a job; another
-// takes the task over once asynq's lease runs out, and the job ends once.
-func TestKillWorker(t *testing.T) {
-	s := newStack(t)
-	w := s.startWorker()
-	ctx := ctxFor(t, 5*time.Minute)
-	c := s.client(keyAcme)
-	ref := bigModel(t, ctx, c, 200_000)
-	j, err := c.Submit(ctx, refRequest(ref, "ifc"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	firstProgress(t, ctx, c, j.ID)
-	w.kill()
-	s.startWorker()
-	evs := collect(t, ctx, c, j.ID)
-	if last := evs[len(evs)-1].Type; last != "job.completed" {
-		t.Fatalf("job ended with %s", last)
-	}
-	if n := count(evs, "format.started", "ifc"); n != 2 {
-		t.Errorf("ifc started %d times, want 2", n)
-	}
-	if count(evs, "format.completed", "") != 1 || count(evs, "job.completed", "") != 1 {
-		t.Errorf("completed events: format %d, job %d", count(evs, "format.completed", ""), count(evs, "job.completed", ""))
-	}
-	j, err = c.Get(ctx, j.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if files := s.storedFiles(j.ID); len(files) != 1 || len(j.Formats[0].Files) != 1 {
-		t.Errorf("files: stored %v, job lists %d", files, len(j.Formats[0].Files))
-	}
-}
-
 // TestTenants: a tenant sees only its own jobs and files; an admin sees all.
 func TestTenants(t *testing.T) {
 	s := newStack(t)

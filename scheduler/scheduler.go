@@ -216,6 +216,16 @@ func (s *Scheduler) Reconcile(ctx context.Context, _ Tick) error {
 	if _, err := s.svc.FlushOutbox(ctx, s.cfg.Grace); err != nil {
 		return err
 	}
+	// asynq clients register a queue (SADD asynq:queues) once per client: after
+	// Redis lost its data, queues written by long-lived clients (maintenance,
+	// webhooks) stay invisible to inspectors (asynqmon, queue metrics).
+	queues := []any{tasks.QueueWebhooks, tasks.QueueMaintenance}
+	for _, q := range tasks.Priorities {
+		queues = append(queues, q)
+	}
+	if err := s.rdb.SAdd(ctx, "asynq:queues", queues...).Err(); err != nil {
+		return err
+	}
 	now := s.now()
 	// A client of this run's own: asynq's clients remember which queues they
 	// registered, so one that outlived a Redis flush never registers them again

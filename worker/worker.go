@@ -55,6 +55,11 @@ func New(svc *exports.Service, cfg Config) *Worker {
 	return &Worker{svc: svc, log: svc.Log, cfg: cfg}
 }
 
+// ErrStoreUnavailable wraps the job store's failures: the task is retried
+// without counting against its retries (asynq.Config.IsFailure), so an outage
+// of Postgres never archives it.
+var ErrStoreUnavailable = errors.New("job store unavailable")
+
 // Why a conversion stopped before its end.
 var (
 	errPaused    = errors.New("job paused")
@@ -182,8 +187,11 @@ func (w *Worker) update(ctx context.Context, id string, fn func(*jobstore.Job) e
 	delay := 100 * time.Millisecond
 	for i := 0; ; i++ {
 		j, err := w.svc.Store.Update(ctx, id, fn)
-		if err == nil || errors.Is(err, jobstore.ErrNoChange) || errors.Is(err, jobstore.ErrNotFound) || i == 8 || ctx.Err() != nil {
+		if err == nil || errors.Is(err, jobstore.ErrNoChange) || errors.Is(err, jobstore.ErrNotFound) || ctx.Err() != nil {
 			return j, err
+		}
+		if i == 8 {
+			return j, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 		}
 		w.log.WarnContext(ctx, "job store update failed, retrying", "job_id", id, "err", err)
 		select {
