@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -177,27 +176,7 @@ func unavailable() *exports.Problem {
 
 // problem writes err as an RFC 9457 problem, as the API does.
 func problem(w http.ResponseWriter, r *http.Request, err error) {
-	p := exports.AsProblem(err)
-	if p.Instance == "" {
-		p.Instance = r.URL.Path
-	}
-	if p.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((p.RetryAfter+time.Second-1)/time.Second)))
-	}
-	b, _ := json.Marshal(p)
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(p.Status)
-	w.Write(append(b, '\n'))
+	exports.AsProblem(err).Write(w, r.URL.Path)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { exports.WriteJSON(w, status, v) }

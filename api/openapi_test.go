@@ -21,8 +21,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/arxos/arxport/api"
-	"github.com/arxos/arxport/app"
 	"github.com/arxos/arxport/api/apitest"
+	"github.com/arxos/arxport/app"
 	"github.com/arxos/arxport/exports"
 	"github.com/arxos/arxport/formats"
 	_ "github.com/arxos/arxport/formats/all"

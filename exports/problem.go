@@ -1,9 +1,11 @@
 package exports
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/arxos/arxport/jobstore"
@@ -89,4 +91,32 @@ func invalid(code, detail string, issues ...jobstore.Issue) *Problem {
 	p := Problemf(http.StatusUnprocessableEntity, code, "%s", detail)
 	p.Errors = issues
 	return p
+}
+
+// Write answers the problem over HTTP as application/problem+json, with
+// Retry-After when set; instance defaults to the request path the caller gives.
+func (p *Problem) Write(w http.ResponseWriter, instance string) {
+	if p.Instance == "" {
+		p.Instance = instance
+	}
+	if p.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((p.RetryAfter+time.Second-1)/time.Second)))
+	}
+	b, _ := json.Marshal(p)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	w.Write(append(b, '\n'))
+}
+
+// WriteJSON answers v as JSON with the status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
 }
