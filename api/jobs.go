@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -102,27 +103,54 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, c exports.Caller)
 	out := struct {
 		Results []exports.BatchResult `json:"results"`
 	}{make([]exports.BatchResult, len(req.Jobs))}
+	// The jobs are submitted batchParallel at a time, so that the service
+	// records them in shared transactions.
+	sem := make(chan struct{}, batchParallel)
+	var wg sync.WaitGroup
 	for i, jr := range req.Jobs {
-		b, _ := json.Marshal(jr)
-		sum := sha256.Sum256(b)
-		meta := exports.Meta{RequestHash: hex.EncodeToString(sum[:]), TraceParent: r.Header.Get("Traceparent")}
-		if k := r.Header.Get("Idempotency-Key"); k != "" {
-			meta.IdempotencyKey = k + "#" + strconv.Itoa(i)
-		}
-		j, created, err := s.svc.Submit(r.Context(), c, jr, meta)
-		if err != nil {
-			p := exports.AsProblem(err)
-			p.Instance = fmt.Sprintf("/v1/exports/batch#jobs[%d]", i)
-			out.Results[i] = exports.BatchResult{Status: p.Status, Error: p}
-			continue
-		}
-		v := s.svc.View(r.Context(), j)
-		out.Results[i] = exports.BatchResult{Status: http.StatusAccepted, Job: &v}
-		if !created {
-			out.Results[i].Status = http.StatusOK
-		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() {
+				// This goroutine is beyond serve's recover.
+				if v := recover(); v != nil {
+					s.log.ErrorContext(r.Context(), "panic submitting a batch job", "index", i, "panic", fmt.Sprint(v))
+					p := exports.Problemf(http.StatusInternalServerError, exports.CodeInternal, "internal error")
+					out.Results[i] = exports.BatchResult{Status: p.Status, Error: p}
+				}
+				<-sem
+				wg.Done()
+			}()
+			out.Results[i] = s.submitOne(r, c, i, jr)
+		}()
 	}
+	wg.Wait()
 	writeJSON(w, http.StatusOK, out)
+}
+
+// batchParallel is how many jobs of a batch are submitted at once.
+const batchParallel = 32
+
+// submitOne submits job i of a batch and answers its result.
+func (s *Server) submitOne(r *http.Request, c exports.Caller, i int, jr exports.Request) exports.BatchResult {
+	b, _ := json.Marshal(jr)
+	sum := sha256.Sum256(b)
+	meta := exports.Meta{RequestHash: hex.EncodeToString(sum[:]), TraceParent: r.Header.Get("Traceparent")}
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		meta.IdempotencyKey = k + "#" + strconv.Itoa(i)
+	}
+	j, created, err := s.svc.Submit(r.Context(), c, jr, meta)
+	if err != nil {
+		p := exports.AsProblem(err)
+		p.Instance = fmt.Sprintf("/v1/exports/batch#jobs[%d]", i)
+		return exports.BatchResult{Status: p.Status, Error: p}
+	}
+	v := s.svc.View(r.Context(), j)
+	res := exports.BatchResult{Status: http.StatusAccepted, Job: &v}
+	if !created {
+		res.Status = http.StatusOK
+	}
+	return res
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, c exports.Caller) {

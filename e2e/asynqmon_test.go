@@ -77,7 +77,7 @@ func TestAsynqmon(t *testing.T) {
 	for _, task := range pending.Tasks {
 		var p tasks.Export
 		if task.Type != tasks.TypeExport || json.Unmarshal([]byte(task.Payload), &p) != nil || p.JobID != j.ID ||
-			!strings.HasPrefix(task.ID, j.ID+":") || p.ModelKey == "" {
+			!strings.HasPrefix(task.ID, j.ID+":") || p.Format == "" {
 			t.Errorf("task as asynqmon shows it: %+v", task)
 		}
 	}

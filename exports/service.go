@@ -71,6 +71,8 @@ type Service struct {
 	// Estimator, when set, fits what a job will take from history (analytics).
 	Estimator Estimator
 	cfg       Config
+
+	creations group[*creation]
 }
 
 // Estimator answers the expected duration and output size of converting a
@@ -84,7 +86,9 @@ func New(store jobstore.Store, st storage.Storage, queue *asynq.Client, insp *as
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{Store: store, Storage: st, Queue: queue, Inspector: insp, Tracker: tr, Guard: guard, Log: log, cfg: cfg.withDefaults()}
+	s := &Service{Store: store, Storage: st, Queue: queue, Inspector: insp, Tracker: tr, Guard: guard, Log: log, cfg: cfg.withDefaults()}
+	s.creations.run = s.createAll
+	return s
 }
 
 // Config answers the service's configuration, with defaults filled in.
@@ -92,6 +96,11 @@ func (s *Service) Config() Config { return s.cfg }
 
 // NewJobID answers a new, time-ordered job id.
 func NewJobID() string { return "exp_" + ulid.MustNew(ulid.Now(), rand.Reader).String() }
+
+// MaxKeptModelBytes is the size up to which an inline model is kept in the
+// job store with its job, written in the same transaction; larger ones go to
+// object storage.
+const MaxKeptModelBytes = 1 << 20
 
 // ModelKey is where a tenant's uploaded model is kept.
 func ModelKey(tenant, id string) string { return "models/" + tenant + "/" + id }
@@ -116,14 +125,20 @@ func (s *Service) Submit(ctx context.Context, c Caller, req Request, meta Meta) 
 	if err != nil {
 		return nil, false, err
 	}
-	if m != nil {
+	stored := m != nil && j.Model == nil
+	if stored {
 		if _, err := s.Storage.Put(ctx, j.ModelKey, bytes.NewReader(req.Model), "application/json"); err != nil {
 			s.Log.ErrorContext(ctx, "storing inline model", "job_id", j.ID, "err", err)
 			return nil, false, unavailable("storage")
 		}
 	}
-	if err := s.Store.Create(ctx, j); err != nil {
-		if m != nil {
+	// The job is recorded as enqueued, which it is a moment later, so that a
+	// submission is one write. Should the enqueue fail, the job goes to the
+	// outbox (toOutbox); should this process end in between, the reconciler
+	// finds the job's tasks missing once its grace period is over.
+	j.Enqueued = true
+	if err := s.create(j); err != nil {
+		if stored {
 			s.Storage.Delete(context.WithoutCancel(ctx), j.ModelKey)
 		}
 		var dup *jobstore.DuplicateError
@@ -141,14 +156,26 @@ func (s *Service) Submit(ctx context.Context, c Caller, req Request, meta Meta) 
 	if err := s.enqueue(ctx, j); err != nil {
 		// The job is recorded: the outbox enqueues it when Redis is back.
 		s.Log.WarnContext(ctx, "enqueue failed; the outbox retries", "job_id", j.ID, "err", err)
-		return j, true, nil
-	}
-	if err := s.Store.SetEnqueued(ctx, j.ID); err != nil {
-		s.Log.WarnContext(ctx, "marking job enqueued", "job_id", j.ID, "err", err)
-	} else {
-		j.Enqueued = true
+		s.toOutbox(ctx, j)
 	}
 	return j, true, nil
+}
+
+// toOutbox marks a recorded job as not enqueued, for the outbox to enqueue
+// when Redis is back. Should the mark fail too, the reconciler finds the
+// job's tasks missing.
+func (s *Service) toOutbox(ctx context.Context, j *jobstore.Job) {
+	j.Enqueued = false
+	_, err := s.Store.Update(context.WithoutCancel(ctx), j.ID, func(j *jobstore.Job) error {
+		if !j.Enqueued {
+			return jobstore.ErrNoChange
+		}
+		j.Enqueued = false
+		return nil
+	})
+	if err != nil && !errors.Is(err, jobstore.ErrNoChange) {
+		s.Log.WarnContext(ctx, "marking job for the outbox; the reconciler enqueues it", "job_id", j.ID, "err", err)
+	}
 }
 
 // prepare checks a request and builds its job; an inline model is decoded and
@@ -281,6 +308,9 @@ func (s *Service) prepare(ctx context.Context, c Caller, req Request, meta Meta)
 	m.Close()
 	j.Elements = int64(m.Stats.Rooms + m.Stats.Elements + m.Stats.Connections)
 	j.ModelKey, j.ModelSize = ModelKey(c.Tenant, j.ID+".json"), int64(len(req.Model))
+	if len(req.Model) <= MaxKeptModelBytes {
+		j.ModelKey, j.Model = "", req.Model
+	}
 	if j.Name == "" {
 		j.Name = m.Building.ID
 	}

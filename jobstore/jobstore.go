@@ -69,8 +69,11 @@ type Job struct {
 	FinishedAt time.Time // zero until terminal
 	ExpiresAt  time.Time // when the files and record go (retention)
 
-	ModelKey  string // storage key of the model
+	ModelKey  string // storage key of the model; "" when the job store keeps it (Model)
 	ModelSize int64  // bytes as stored
+	// Model is a small inline model the job store keeps with the job, given to
+	// Create (with ModelKey ""). Get and List leave it out; Store.Model answers it.
+	Model []byte
 	Name      string // stem of the file names
 	Elements  int64  // items in the model (rooms+elements+connections), once a worker read it
 
@@ -168,6 +171,13 @@ type Store interface {
 	// IDs are unique; job.IdempotencyKey, when set, is unique per tenant for 24 h:
 	// a second Create answers *DuplicateError holding the first job.
 	Create(ctx context.Context, j *Job) error
+	// CreateAll records several new jobs in one transaction, each as Create
+	// would, and answers one error per job: nil, or *DuplicateError for a job
+	// whose idempotency key is held. When the transaction fails, every job
+	// answers its error and none is recorded.
+	CreateAll(ctx context.Context, jobs []*Job) []error
+	// Model answers the model kept with a job (Job.Model), or ErrNotFound.
+	Model(ctx context.Context, jobID string) ([]byte, error)
 	// Get returns the job with its formats (in the order created) and their files.
 	Get(ctx context.Context, id string) (*Job, error)
 	// List returns jobs (with formats and files) newest first, and the cursor of

@@ -16,6 +16,7 @@ type record struct {
 	labels  map[string]string // also inside job.Data; set by encode, for job_labels
 	formats []formatRow
 	files   [][]fileRow // files[i] are those of formats[i], sorted by name
+	model   []byte      // Job.Model, for job_models; set by encode
 }
 
 // Column lists, in the order of the rows' args and dest.
@@ -25,6 +26,7 @@ const (
 	fileColumns   = "job_id, format, name, key, size, sha256, content_type, created_at"
 	labelColumns  = "job_id, key, value"
 	eventColumns  = "job_id, seq, type, format, time, severity, message, data"
+	modelColumns  = "job_id, body"
 )
 
 type jobRow struct {
@@ -142,6 +144,7 @@ func encode(j *Job) (*record, error) {
 			ModelKey: j.ModelKey, ModelSize: j.ModelSize, Data: string(data),
 		},
 		labels:  j.Labels,
+		model:   j.Model,
 		formats: make([]formatRow, len(j.Formats)),
 		files:   make([][]fileRow, len(j.Formats)),
 	}

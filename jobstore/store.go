@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -95,28 +96,39 @@ func anys(values []string) []any {
 	return args
 }
 
-// insert inserts rows (args holds them one after the other, each as many
-// values as columns names) with as few statements as the parameter limit
-// allows, each ended by suffix, and answers the number of rows inserted.
-func insert(ctx context.Context, q querier, table, columns, suffix string, args []any) (int64, error) {
-	n := strings.Count(columns, ",") + 1
-	per := maxArgs / n * n
-	var total int64
-	for len(args) > 0 {
-		chunk := args[:min(per, len(args))]
-		args = args[len(chunk):]
-		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + columns + ") VALUES ")
-		for row := 0; row < len(chunk); row += n {
-			if row > 0 {
-				b.WriteString(", ")
+// statements splits rows (args holds them one after the other, each as many
+// values as columns names) into as few INSERT statements as the parameter
+// limit allows, each ended by suffix, and yields each with its arguments.
+func statements(table, columns, suffix string, args []any) iter.Seq2[string, []any] {
+	return func(yield func(string, []any) bool) {
+		n := strings.Count(columns, ",") + 1
+		per := maxArgs / n * n
+		for len(args) > 0 {
+			chunk := args[:min(per, len(args))]
+			args = args[len(chunk):]
+			var b strings.Builder
+			b.WriteString("INSERT INTO " + table + " (" + columns + ") VALUES ")
+			for row := 0; row < len(chunk); row += n {
+				if row > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteByte('(')
+				params(&b, row+1, n)
+				b.WriteByte(')')
 			}
-			b.WriteByte('(')
-			params(&b, row+1, n)
-			b.WriteByte(')')
+			b.WriteString(suffix)
+			if !yield(b.String(), chunk) {
+				return
+			}
 		}
-		b.WriteString(suffix)
-		res, err := q.ExecContext(ctx, b.String(), chunk...)
+	}
+}
+
+// insert inserts rows (see statements) and answers the number inserted.
+func insert(ctx context.Context, q querier, table, columns, suffix string, args []any) (int64, error) {
+	var total int64
+	for stmt, chunk := range statements(table, columns, suffix, args) {
+		res, err := q.ExecContext(ctx, stmt, chunk...)
 		if err != nil {
 			return total, err
 		}
@@ -147,39 +159,117 @@ var (
 )
 
 // Create sets a zero j.CreatedAt to now. It also stores the formats' files, if
-// they have any.
+// they have any, and the job's Model.
 func (s *store) Create(ctx context.Context, j *Job) error {
-	if j.ID == "" {
-		return errors.New("jobstore: create: the job has no ID")
-	}
-	if j.CreatedAt.IsZero() {
-		j.CreatedAt = time.Now()
-	}
-	rec, err := encode(j)
-	if err != nil {
-		return fmt.Errorf("jobstore: create %s: %w", j.ID, err)
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := insertJob(ctx, tx, rec); err != nil {
-			return err
+	return s.CreateAll(ctx, []*Job{j})[0]
+}
+
+func (s *store) CreateAll(ctx context.Context, jobs []*Job) []error {
+	errs := make([]error, len(jobs))
+	var recs []*record
+	var of []int // recs[k] is jobs[of[k]]
+	for i, j := range jobs {
+		if j.ID == "" {
+			errs[i] = errors.New("jobstore: create: the job has no ID")
+			continue
 		}
-		if err := insertLabels(ctx, tx, j.ID, rec.labels); err != nil {
-			return err
+		if j.CreatedAt.IsZero() {
+			j.CreatedAt = time.Now()
 		}
-		return insertFormats(ctx, tx, rec)
+		rec, err := encode(j)
+		if err != nil {
+			errs[i] = fmt.Errorf("jobstore: create %s: %w", j.ID, err)
+			continue
+		}
+		recs, of = append(recs, rec), append(of, i)
+	}
+	if len(recs) == 0 {
+		return errs
+	}
+	dups := make([]error, len(recs))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		dups = make([]error, len(recs))
+		return insertJobs(ctx, tx, recs, dups)
 	})
-	var dup *DuplicateError
-	if err != nil && !errors.As(err, &dup) {
-		return fmt.Errorf("jobstore: create %s: %w", j.ID, err)
+	for k, i := range of {
+		errs[i] = dups[k]
+		if err != nil {
+			errs[i] = fmt.Errorf("jobstore: create %s: %w", jobs[i].ID, err)
+		}
 	}
-	return err
+	return errs
+}
+
+// onConflict leaves out a job whose idempotency key its tenant holds already.
+const onConflict = " ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING"
+
+// insertJobs inserts the records' rows, a statement per table for them all.
+// A job whose idempotency key is held is looked at alone (insertJob): dups
+// gets its *DuplicateError, and none of its rows are written.
+func insertJobs(ctx context.Context, tx *sql.Tx, recs []*record, dups []error) error {
+	args := make([]any, 0, 16*len(recs))
+	for _, r := range recs {
+		args = append(args, r.job.args()...)
+	}
+	inserted := make(map[string]bool, len(recs))
+	for stmt, chunk := range statements("jobs", jobColumns, onConflict+" RETURNING id", args) {
+		rows, err := tx.QueryContext(ctx, stmt, chunk...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			inserted[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	var labels, formats, files, models []any
+	for k, r := range recs {
+		if !inserted[r.job.ID] {
+			err := insertJob(ctx, tx, r)
+			var dup *DuplicateError
+			if errors.As(err, &dup) {
+				dups[k] = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		for key, v := range r.labels {
+			labels = append(labels, r.job.ID, key, v)
+		}
+		for i := range r.formats {
+			formats = append(formats, r.formats[i].args()...)
+			for f := range r.files[i] {
+				files = append(files, r.files[i][f].args()...)
+			}
+		}
+		if r.model != nil {
+			models = append(models, r.job.ID, r.model)
+		}
+	}
+	for _, t := range []struct {
+		table, columns string
+		args           []any
+	}{{"job_labels", labelColumns, labels}, {"job_formats", formatColumns, formats}, {"files", fileColumns, files}, {"job_models", modelColumns, models}} {
+		if _, err := insert(ctx, tx, t.table, t.columns, "", t.args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertJob inserts the job's row. When its idempotency key is held by a job of
 // the tenant created less than 24 h before, it answers *DuplicateError; an
 // older holder gives the key up (its IdempotencyKey becomes "").
 func insertJob(ctx context.Context, tx *sql.Tx, rec *record) error {
-	const onConflict = " ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING"
 	for range 3 {
 		n, err := insert(ctx, tx, "jobs", jobColumns, onConflict, rec.job.args())
 		if err != nil || n == 1 {
@@ -494,6 +584,18 @@ func write(ctx context.Context, tx *sql.Tx, before, after *record) error {
 		return err
 	}
 	return insertFiles(ctx, tx, files)
+}
+
+func (s *store) Model(ctx context.Context, jobID string) ([]byte, error) {
+	var body []byte
+	err := s.db.QueryRowContext(ctx, "SELECT body FROM job_models WHERE job_id = $1", jobID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jobstore: model of %s: %w", jobID, err)
+	}
+	return body, nil
 }
 
 func (s *store) Delete(ctx context.Context, id string) error {

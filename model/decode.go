@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 )
 
 // Open reads a model (JSON document or NDJSON stream, optionally gzipped), checks
@@ -66,9 +67,24 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// decompress sees through gzip, recognised by its magic bytes.
-func decompress(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
+// readers are the 1 MiB read buffers of decoding, kept between models: a small
+// model (an API submission of a few kilobytes) should not allocate megabytes.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<20) }}
+
+func getReader(r io.Reader) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+func putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readers.Put(br)
+}
+
+// decompress sees through gzip, recognised by its magic bytes. br is the
+// buffer it reads r through.
+func decompress(br *bufio.Reader) (io.Reader, error) {
 	head, _ := br.Peek(2)
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		return gzip.NewReader(br)
@@ -77,12 +93,15 @@ func decompress(r io.Reader) (io.Reader, error) {
 }
 
 func (b *builder) read(r io.Reader) (*Model, error) {
-	src, err := decompress(r)
+	raw := getReader(r)
+	defer putReader(raw)
+	src, err := decompress(raw)
 	if err != nil {
 		b.ps.add("", CodeInvalidJSON, "not a valid gzip stream: %v", err)
 		return nil, b.ps.err()
 	}
-	in := bufio.NewReaderSize(&limitReader{r: src, max: b.opts.Limits.InputBytes}, 1<<20)
+	in := getReader(&limitReader{r: src, max: b.opts.Limits.InputBytes})
+	defer putReader(in)
 
 	first, err := firstByte(in)
 	if err != nil {
@@ -104,7 +123,8 @@ func (b *builder) read(r io.Reader) (*Model, error) {
 	if err := b.document(head); err != nil {
 		return nil, err
 	}
-	rest := bufio.NewReaderSize(io.MultiReader(dec.Buffered(), in), 1<<20)
+	rest := getReader(io.MultiReader(dec.Buffered(), in))
+	defer putReader(rest)
 	if err := b.lines(rest); err != nil {
 		return nil, err
 	}

@@ -108,6 +108,9 @@ func TestCleanupRemovesExpired(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := a.Store.Model(ctx, old.ID); err != nil {
+		t.Fatalf("the inline model is not kept with its job: %v", err)
+	}
 	s := a.Scheduler(nil)
 	// Two hours on: the 1 h job has expired.
 	later := scheduler.WithClock(s, func() time.Time { return time.Now().Add(2 * time.Hour) })
@@ -120,8 +123,8 @@ func TestCleanupRemovesExpired(t *testing.T) {
 	if objs, _ := a.Storage.List(ctx, "exports/"+old.ID+"/"); len(objs) != 0 {
 		t.Errorf("expired job's files remain: %v", objs)
 	}
-	if _, err := a.Storage.Stat(ctx, old.ModelKey); err == nil {
-		t.Error("expired job's inline model remains")
+	if _, err := a.Store.Model(ctx, old.ID); err != jobstore.ErrNotFound {
+		t.Errorf("expired job's inline model remains: %v", err)
 	}
 	// A job that ended within the roll-ups' reach loses its files, not yet its record.
 	r, err := a.Store.Get(ctx, recent.ID)

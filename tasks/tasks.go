@@ -60,8 +60,9 @@ type Export struct {
 	Format string `json:"format"`
 	// Gen is the format's enqueue generation: resume enqueues gen+1, and a task
 	// of an older generation finds it superseded and does nothing.
-	Gen      int    `json:"gen"`
-	ModelKey string `json:"model_key"`
+	Gen int `json:"gen"`
+	// ModelKey is the model's storage key; none when the job store keeps the model.
+	ModelKey string `json:"model_key,omitempty"`
 	// TraceParent is the W3C trace context of the request that made the job.
 	TraceParent string `json:"traceparent,omitempty"`
 }

@@ -6,6 +6,7 @@
 package worker
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -242,6 +243,28 @@ func (w *Worker) watch(ctx context.Context, stop context.CancelCauseFunc, jobID 
 	}
 }
 
+// openModel opens the job's model: kept with the job, or in object storage.
+func (w *Worker) openModel(ctx context.Context, j *jobstore.Job) (io.ReadCloser, error) {
+	if j.ModelKey == "" {
+		body, err := w.svc.Store.Model(ctx, j.ID)
+		if errors.Is(err, jobstore.ErrNotFound) {
+			return nil, &failure{code: exports.CodeModelNotFound, msg: "the job's model is gone"}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+		}
+		return io.NopCloser(bytes.NewReader(body)), nil
+	}
+	r, _, err := w.svc.Storage.Open(ctx, j.ModelKey)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalidKey) {
+		return nil, &failure{code: exports.CodeModelNotFound, msg: fmt.Sprintf("no model at %s", j.ModelKey)}
+	}
+	if err != nil {
+		return nil, &failure{code: exports.CodeStorageFailed, msg: err.Error(), retry: true}
+	}
+	return r, nil
+}
+
 // convert reads the model, writes the format into a scratch directory and
 // uploads the files, answering the result and the keys written. Each stage
 // (decode, convert, upload) is a span and a duration observed.
@@ -258,12 +281,9 @@ func (w *Worker) convert(ctx context.Context, j *jobstore.Job, fs *jobstore.Form
 	rep.Stage("decoding", 0)
 	sctx, stage := observe.StartStage(ctx, name, "decode")
 	defer func() { stage.End(err) }() // whichever stage is open
-	r, _, err := w.svc.Storage.Open(sctx, j.ModelKey)
-	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalidKey) {
-		return res, nil, &failure{code: exports.CodeModelNotFound, msg: fmt.Sprintf("no model at %s", j.ModelKey)}
-	}
+	r, err := w.openModel(sctx, j)
 	if err != nil {
-		return res, nil, &failure{code: exports.CodeStorageFailed, msg: err.Error(), retry: true}
+		return res, nil, err
 	}
 	m, err := model.Open(sctx, r, &model.Options{SkipInvalid: j.Options.OnInvalid == "skip", TempDir: w.cfg.TempDir,
 		Floors: j.Options.Floors, Types: j.Options.Types})

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) jobstore.Store) {
 		{"Events", testEvents},
 		{"Keys", testKeys},
 		{"ConcurrentCreate", testConcurrentCreate},
+		{"CreateAll", testCreateAll},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
@@ -796,4 +797,73 @@ func testConcurrentCreate(t *testing.T, s jobstore.Store) {
 	}
 	equal(t, "last page", ids(page), all[1000:])
 	equal(t, "last page's cursor", cursor, "")
+}
+
+// testCreateAll records jobs together: each as Create would, a held key
+// refusing only its own job, a kept model only through Model.
+func testCreateAll(t *testing.T, s jobstore.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	tenant := newTenant()
+	holder := keyed(tenant, "held", now)
+	create(t, s, holder)
+
+	full := fullJob(tenant)
+	want := normalized(full)
+	withModel := keyed(tenant, "", now)
+	withModel.ModelKey, withModel.Model = "", []byte(`{"building":{"id":"b"}}`)
+	refused := keyed(tenant, "held", now)
+	twiceA, twiceB := keyed(tenant, "twice", now), keyed(tenant, "twice", now)
+	jobs := []*jobstore.Job{full, withModel, refused, twiceA, twiceB}
+	errs := s.CreateAll(ctx, jobs)
+	if len(errs) != len(jobs) {
+		t.Fatalf("CreateAll answered %d errors for %d jobs", len(errs), len(jobs))
+	}
+	for i, j := range []*jobstore.Job{full, withModel, twiceA} {
+		if err := errs[slices.Index(jobs, j)]; err != nil {
+			t.Fatalf("job %d: %v", i, err)
+		}
+	}
+	var dup *jobstore.DuplicateError
+	if !errors.As(errs[2], &dup) || dup.Job.ID != holder.ID {
+		t.Errorf("job with a held key: %v, want the duplicate of %s", errs[2], holder.ID)
+	}
+	if !errors.As(errs[4], &dup) || dup.Job.ID != twiceA.ID {
+		t.Errorf("second job with one key in the batch: %v, want the duplicate of %s", errs[4], twiceA.ID)
+	}
+	for _, j := range []*jobstore.Job{refused, twiceB} {
+		if _, err := s.Get(ctx, j.ID); !errors.Is(err, jobstore.ErrNotFound) {
+			t.Errorf("refused job %s was stored: %v", j.ID, err)
+		}
+	}
+	equal(t, "job created in a batch", get(t, s, full.ID), want)
+
+	got := get(t, s, withModel.ID)
+	if got.Model != nil {
+		t.Errorf("Get answered the kept model")
+	}
+	body, err := s.Model(ctx, withModel.ID)
+	if err != nil || string(body) != string(withModel.Model) {
+		t.Errorf("Model = %q, %v; want %q", body, err, withModel.Model)
+	}
+	if _, err := s.Model(ctx, full.ID); !errors.Is(err, jobstore.ErrNotFound) {
+		t.Errorf("Model of a job without one: %v, want ErrNotFound", err)
+	}
+	if err := s.Delete(ctx, withModel.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Model(ctx, withModel.ID); !errors.Is(err, jobstore.ErrNotFound) {
+		t.Errorf("Model after Delete: %v, want ErrNotFound", err)
+	}
+
+	// One bad job (a used id) fails the transaction: nothing of it is kept.
+	ok, bad := keyed(tenant, "", now), keyed(tenant, "", now)
+	bad.ID = full.ID
+	errs = s.CreateAll(ctx, []*jobstore.Job{ok, bad})
+	if errs[0] == nil || errs[1] == nil {
+		t.Errorf("CreateAll with a used id: %v; want both to fail", errs)
+	}
+	if _, err := s.Get(ctx, ok.ID); !errors.Is(err, jobstore.ErrNotFound) {
+		t.Errorf("a job of a failed batch was stored: %v", err)
+	}
 }
