@@ -73,9 +73,9 @@ type Job struct {
 	ModelSize int64  // bytes as stored
 	// Model is a small inline model the job store keeps with the job, given to
 	// Create (with ModelKey ""). Get and List leave it out; Store.Model answers it.
-	Model []byte
-	Name      string // stem of the file names
-	Elements  int64  // items in the model (rooms+elements+connections), once a worker read it
+	Model    []byte
+	Name     string // stem of the file names
+	Elements int64  // items in the model (rooms+elements+connections), once a worker read it
 
 	Options     Options
 	CallbackURL string
