@@ -3,10 +3,15 @@ package parquet_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	pq "github.com/parquet-go/parquet-go"
@@ -225,6 +230,173 @@ func TestOptions(t *testing.T) {
 	}
 	if _, err := f.ParseOptions(map[string]any{"row_group_rows": 0}); err == nil {
 		t.Error("row_group_rows 0 accepted")
+	}
+}
+
+// TestMetadata checks what readers rely on besides the values: statistics
+// that agree with the data, a page index whose entries land on page headers
+// and agree with them, column orders, and a fixed creator.
+func TestMetadata(t *testing.T) {
+	for name, m := range map[string]*model.Model{
+		"generated": formattest.Generated(t, 3000),
+		"sample":    formattest.Open(t, tablestest.Sample),
+		"materials": formattest.Open(t, materials(300, 20)),
+	} {
+		out := formattest.Write(t, "parquet", m, map[string]any{"row_group_rows": 700})
+		for _, tb := range tables.All {
+			t.Run(name+"/"+tb.Name, func(t *testing.T) {
+				data := out.Files["model."+tb.Name+".parquet"].Bytes()
+				f, rows := readFile(t, tb, data)
+				checkMetadata(t, tb, f, data, rows)
+			})
+		}
+	}
+}
+
+func checkMetadata(t *testing.T, tb *tables.Table, f *pq.File, data []byte, rows [][]any) {
+	md := f.Metadata()
+	if md.CreatedBy != "arxport version 1" || len(md.ColumnOrders) != len(tb.Columns) {
+		t.Errorf("created by %q, %d column orders", md.CreatedBy, len(md.ColumnOrders))
+	}
+	colIdx, offIdx := f.ColumnIndexes(), f.OffsetIndexes()
+	if want := len(md.RowGroups) * len(tb.Columns); len(colIdx) != want || len(offIdx) != want {
+		t.Fatalf("%d column and %d offset indexes, want %d", len(colIdx), len(offIdx), want)
+	}
+	for i, c := range tb.Columns {
+		var lo, hi any
+		var nulls int64
+		for _, r := range rows {
+			switch {
+			case r[i] == nil:
+				nulls++
+			case lo == nil:
+				lo, hi = r[i], r[i]
+			case less(r[i], lo):
+				lo = r[i]
+			case less(hi, r[i]):
+				hi = r[i]
+			}
+		}
+		var chunkLo, chunkHi any
+		var chunkNulls int64
+		for g, rg := range md.RowGroups {
+			st := rg.Columns[i].MetaData.Statistics
+			chunkNulls += st.NullCount
+			if st.MinValue != nil {
+				if v := statValue(c.Kind, st.MinValue); chunkLo == nil || less(v, chunkLo) {
+					chunkLo = v
+				}
+				if v := statValue(c.Kind, st.MaxValue); chunkHi == nil || less(chunkHi, v) {
+					chunkHi = v
+				}
+			}
+			checkPageIndex(t, c, data, &rg.Columns[i].MetaData, colIdx[g*len(tb.Columns)+i], offIdx[g*len(tb.Columns)+i])
+		}
+		if chunkNulls != nulls || fmt.Sprint(chunkLo) != fmt.Sprint(lo) || fmt.Sprint(chunkHi) != fmt.Sprint(hi) {
+			t.Errorf("%s: statistics say %d nulls, %v to %v; the data %d nulls, %v to %v", c.Name, chunkNulls, chunkLo, chunkHi, nulls, lo, hi)
+		}
+	}
+}
+
+// checkPageIndex compares a chunk's column and offset indexes with its pages.
+func checkPageIndex(t *testing.T, c tables.Column, data []byte, md *format.ColumnMetaData, ci format.ColumnIndex, oi format.OffsetIndex) {
+	t.Helper()
+	if len(ci.NullPages) != len(oi.PageLocations) || len(ci.MinValues) != len(oi.PageLocations) {
+		t.Fatalf("%s: %d pages in the column index, %d in the offset index", c.Name, len(ci.NullPages), len(oi.PageLocations))
+	}
+	if oi.PageLocations[0].Offset != md.DataPageOffset {
+		t.Errorf("%s: first page at %d, data at %d", c.Name, oi.PageLocations[0].Offset, md.DataPageOffset)
+	}
+	var row int64
+	for p, loc := range oi.PageLocations {
+		r := (&thrift.CompactProtocol{}).NewReaderFromBytes(data[loc.Offset:])
+		var h format.PageHeader
+		if err := thrift.NewDecoder(r).Decode(&h); err != nil {
+			t.Fatalf("%s: page %d: %v", c.Name, p, err)
+		}
+		dp := h.DataPageHeader.V
+		if h.Type != format.DataPage || int(loc.CompressedPageSize) != r.BytesRead()+int(h.CompressedPageSize) || loc.FirstRowIndex != row {
+			t.Errorf("%s: page %d: %v of %d+%d bytes at row %d; offset index says %d bytes at row %d",
+				c.Name, p, h.Type, r.BytesRead(), h.CompressedPageSize, row, loc.CompressedPageSize, loc.FirstRowIndex)
+		}
+		if ci.NullCounts[p] != dp.Statistics.NullCount || ci.NullPages[p] != (dp.Statistics.NullCount == int64(dp.NumValues)) ||
+			!bytes.Equal(ci.MinValues[p], dp.Statistics.MinValue) || !bytes.Equal(ci.MaxValues[p], dp.Statistics.MaxValue) {
+			t.Errorf("%s: page %d: column index and page header disagree", c.Name, p)
+		}
+		row += int64(dp.NumValues)
+	}
+	if row != md.NumValues {
+		t.Errorf("%s: pages hold %d values, the chunk %d", c.Name, row, md.NumValues)
+	}
+}
+
+func statValue(k tables.Kind, b []byte) any {
+	switch k {
+	case tables.Int:
+		return int64(binary.LittleEndian.Uint64(b))
+	case tables.Float:
+		return math.Float64frombits(binary.LittleEndian.Uint64(b))
+	case tables.Bool:
+		return b[0] == 1
+	}
+	return string(b)
+}
+
+func less(a, b any) bool {
+	switch a := a.(type) {
+	case int64:
+		return a < b.(int64)
+	case float64:
+		return a < b.(float64)
+	case bool:
+		return !a && b.(bool)
+	case string:
+		return a < b.(string)
+	}
+	panic(a)
+}
+
+// materials is a model of n elements whose materials, a categorical column,
+// are all different and size bytes long, and which have properties with
+// empty text; it has no connections.
+func materials(n, size int) string {
+	var els []any
+	for i := range n {
+		els = append(els, map[string]any{
+			"id": fmt.Sprintf("E%d", i), "type": "generic",
+			"material":   fmt.Sprintf("%0*d", size, i),
+			"geometry":   map[string]any{"kind": "box", "position": []float64{1, 1, 0}, "size": []float64{0.5, 0.5, 1}},
+			"properties": map[string]any{"note": "", "mark": strings.Repeat("x", i%3)},
+		})
+	}
+	doc, _ := json.Marshal(map[string]any{
+		"schema": "arxos.building/v1", "id": "B", "name": "B",
+		"floors": []any{map[string]any{"id": "F", "name": "F", "level": 0, "elevation": 0, "height": 3, "elements": els}},
+	})
+	return string(doc)
+}
+
+// TestDictionaryFull: once a chunk's dictionary outgrows 1 MiB, the rest of
+// the chunk is written plain, and every value still reads back.
+func TestDictionaryFull(t *testing.T) {
+	m := formattest.Open(t, materials(6000, 250))
+	out := formattest.Write(t, "parquet", m, nil)
+	got := checkFiles(t, m, out, tables.All)
+	mats := column(got["elements"], tables.Elements, "material")
+	for i, v := range mats {
+		if v != fmt.Sprintf("%0250d", i) {
+			t.Fatalf("material %d: %q", i, v)
+		}
+	}
+	data := out.Files["model.elements.parquet"].Bytes()
+	f, _ := pq.OpenFile(bytes.NewReader(data), int64(len(data)))
+	cc := f.Metadata().RowGroups[0].Columns[tables.Elements.Index("material")]
+	var encodings []string
+	for _, s := range cc.MetaData.EncodingStats {
+		encodings = append(encodings, fmt.Sprintf("%v %v", s.PageType, s.Encoding))
+	}
+	if !slices.Contains(encodings, "DATA_PAGE RLE_DICTIONARY") || !slices.Contains(encodings, "DATA_PAGE PLAIN") {
+		t.Errorf("material pages: %v", encodings)
 	}
 }
 
