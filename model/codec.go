@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/binary"
 	"errors"
+	"hash/maphash"
 	"math"
 
 	"github.com/arxos/arxport/geom"
@@ -122,8 +123,97 @@ func (e *encoder) connection(c *Connection) {
 var errCorrupt = errors.New("model spool: corrupt record")
 
 type decoder struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	syms *symbols // nil: every string is a new copy
+}
+
+// symbols keeps the strings that repeat from item to item (floors, types,
+// systems, rooms, property names and most of their values), so a spool reader
+// allocates each once rather than once per item; text values are also kept
+// boxed, as Properties holds them as any. It is a fixed direct-mapped cache:
+// a string evicts the one in its slot, so memory stays bounded and a model
+// whose values never repeat costs one hash and one compare per string.
+type symbols struct {
+	seed    maphash.Seed
+	slots   [symbolSlots]symbol
+	numbers [numberSlots]number
+}
+
+// number is a boxed property number, cached by its bits as text is.
+type number struct {
+	bits  uint64
+	boxed any
+}
+
+type symbol struct {
+	s     string
+	boxed any // s as any, once asked for
+}
+
+const (
+	symbolSlots    = 1 << 12
+	numberSlots    = 1 << 10
+	maxSymbolBytes = 64
+)
+
+func newSymbols() *symbols { return &symbols{seed: maphash.MakeSeed()} }
+
+// slot returns the cache entry holding b, filling it when it holds another string.
+func (t *symbols) slot(b []byte) *symbol {
+	e := &t.slots[maphash.Bytes(t.seed, b)&(symbolSlots-1)]
+	if e.s != string(b) { // the compare does not allocate
+		*e = symbol{s: string(b)}
+	}
+	return e
+}
+
+// numAny reads a float64, boxed.
+func (d *decoder) numAny() any {
+	f := d.f64()
+	if d.syms == nil {
+		return f
+	}
+	bits := math.Float64bits(f)
+	e := &d.syms.numbers[(bits^bits>>29^bits>>52)&(numberSlots-1)]
+	if e.boxed == nil || e.bits != bits {
+		*e = number{bits: bits, boxed: f}
+	}
+	return e.boxed
+}
+
+// raw reads a string's bytes, which stay valid until the next item is read.
+func (d *decoder) raw() []byte {
+	n := d.uint()
+	if n > len(d.b) {
+		d.fail()
+		return nil
+	}
+	b := d.b[:n]
+	d.b = d.b[n:]
+	return b
+}
+
+// sym reads a string that is likely to repeat.
+func (d *decoder) sym() string {
+	b := d.raw()
+	if d.syms == nil || len(b) == 0 || len(b) > maxSymbolBytes {
+		return string(b)
+	}
+	return d.syms.slot(b).s
+}
+
+// symAny reads a string likely to repeat, boxed.
+func (d *decoder) symAny() any {
+	b := d.raw()
+	if d.syms == nil || len(b) > maxSymbolBytes {
+		return string(b)
+	}
+	e := d.syms.slot(b)
+	if e.boxed == nil {
+		e.boxed = e.s
+	}
+	return e.boxed
 }
 
 func (d *decoder) uint() int {
@@ -158,16 +248,7 @@ func (d *decoder) byte() byte {
 	return c
 }
 
-func (d *decoder) str() string {
-	n := d.uint()
-	if n > len(d.b) {
-		d.fail()
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
-}
+func (d *decoder) str() string { return string(d.raw()) }
 
 // count reads a length and checks that at least size bytes per item remain.
 func (d *decoder) count(size int) int {
@@ -210,12 +291,12 @@ func (d *decoder) props() Properties {
 	}
 	p := make(Properties, n)
 	for range n {
-		k := d.str()
+		k := d.sym()
 		switch d.byte() {
 		case 's':
-			p[k] = d.str()
+			p[k] = d.symAny()
 		case 'n':
-			p[k] = d.f64()
+			p[k] = d.numAny()
 		case 'b':
 			p[k] = d.byte() == 1
 		default:
@@ -226,15 +307,22 @@ func (d *decoder) props() Properties {
 	return p
 }
 
-func (d *decoder) vec3() *geom.Vec3 {
-	if d.byte() == 0 {
-		return nil
+// elementPoints holds an element's optional points in one allocation.
+type elementPoints struct {
+	start, end     geom.Vec2
+	position, size geom.Vec3
+}
+
+// points returns *p, allocating it the first time.
+func points(p **elementPoints) *elementPoints {
+	if *p == nil {
+		*p = new(elementPoints)
 	}
-	return &geom.Vec3{d.f64(), d.f64(), d.f64()}
+	return *p
 }
 
 func (d *decoder) room(r *Room) {
-	*r = Room{Floor: d.str(), ID: d.str(), Name: d.str(), Type: d.str()}
+	*r = Room{Floor: d.sym(), ID: d.str(), Name: d.str(), Type: d.sym()}
 	r.Boundary = d.ring()
 	r.Holes = d.rings()
 	r.Height = d.f64()
@@ -242,22 +330,35 @@ func (d *decoder) room(r *Room) {
 }
 
 func (d *decoder) element(el *Element) {
-	*el = Element{Floor: d.str(), ID: d.str(), Type: d.str(), Name: d.str(), Material: d.str(),
-		System: d.str(), Status: d.str(), Room: d.str(), Host: d.str()}
+	*el = Element{Floor: d.sym(), ID: d.str(), Type: d.sym(), Name: d.str(), Material: d.sym(),
+		System: d.sym(), Status: d.sym(), Room: d.sym(), Host: d.str()}
 	g := &el.Geometry
-	g.Kind = d.str()
+	g.Kind = d.sym()
+	var pts *elementPoints
 	if d.byte() == 1 {
-		g.Start = &geom.Vec2{d.f64(), d.f64()}
+		p := points(&pts)
+		p.start = geom.Vec2{d.f64(), d.f64()}
+		g.Start = &p.start
 	}
 	if d.byte() == 1 {
-		g.End = &geom.Vec2{d.f64(), d.f64()}
+		p := points(&pts)
+		p.end = geom.Vec2{d.f64(), d.f64()}
+		g.End = &p.end
 	}
 	g.Thickness, g.Height, g.Base, g.Rotation = d.f64(), d.f64(), d.f64(), d.f64()
 	g.Offset, g.Width, g.Sill = d.f64(), d.f64(), d.f64()
 	g.Profile = d.ring()
 	g.Holes = d.rings()
-	g.Position = d.vec3()
-	g.Size = d.vec3()
+	if d.byte() == 1 {
+		p := points(&pts)
+		p.position = geom.Vec3{d.f64(), d.f64(), d.f64()}
+		g.Position = &p.position
+	}
+	if d.byte() == 1 {
+		p := points(&pts)
+		p.size = geom.Vec3{d.f64(), d.f64(), d.f64()}
+		g.Size = &p.size
+	}
 	if n := d.count(24); n > 0 {
 		g.Vertices = make([]geom.Vec3, n)
 		for i := range g.Vertices {
@@ -274,5 +375,5 @@ func (d *decoder) element(el *Element) {
 }
 
 func (d *decoder) connection(c *Connection) {
-	*c = Connection{From: d.str(), To: d.str(), Type: d.str(), Spec: d.str()}
+	*c = Connection{From: d.str(), To: d.str(), Type: d.sym(), Spec: d.sym()}
 }

@@ -164,6 +164,7 @@ func decodeSpool[T any](ctx context.Context, sp *spool, skip map[int]bool, seq i
 	r := bufio.NewReaderSize(io.NewSectionReader(sp.f, 0, sp.size), 1<<20)
 	var buf []byte
 	var items []T
+	d := decoder{syms: newSymbols()}
 	select {
 	case items = <-free:
 	case <-stop:
@@ -211,7 +212,7 @@ func decodeSpool[T any](ctx context.Context, sp *spool, skip map[int]bool, seq i
 			return
 		}
 		items = items[:len(items)+1]
-		d := decoder{b: buf}
+		d.b, d.err = buf, nil
 		decode(&d, &items[len(items)-1])
 		if d.err != nil {
 			items = items[:len(items)-1]

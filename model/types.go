@@ -7,7 +7,7 @@
 package model
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/arxos/arxport/geom"
 )
@@ -127,13 +127,17 @@ type Connection struct {
 type Properties map[string]any
 
 // Keys returns the keys in sorted order, so every writer lists properties the same way.
-func (p Properties) Keys() []string {
-	keys := make([]string, 0, len(p))
+func (p Properties) Keys() []string { return p.AppendKeys(make([]string, 0, len(p))) }
+
+// AppendKeys appends the keys to dst in sorted order; a writer that lists the
+// properties of a million elements reuses one slice.
+func (p Properties) AppendKeys(dst []string) []string {
+	n := len(dst)
 	for k := range p {
-		keys = append(keys, k)
+		dst = append(dst, k)
 	}
-	sort.Strings(keys)
-	return keys
+	slices.Sort(dst[n:])
+	return dst
 }
 
 // Element types.

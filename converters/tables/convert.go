@@ -63,6 +63,7 @@ type converter struct {
 	m    *model.Model
 	sink Sink
 	row  []Value
+	keys []string // reused by propRows
 
 	floors, rooms, elements, equipment, props, conns bool
 
@@ -254,7 +255,8 @@ func (c *converter) propRows(kind, id string, p model.Properties) error {
 	if len(p) == 0 {
 		return nil
 	}
-	for _, k := range p.Keys() {
+	c.keys = p.AppendKeys(c.keys[:0])
+	for _, k := range c.keys {
 		c.row = append(c.row[:0], Text(kind), Text(id), Text(k))
 		switch v := p[k].(type) {
 		case string:

@@ -3,6 +3,8 @@ package tables
 import (
 	"math"
 	"strconv"
+
+	"github.com/arxos/arxport/internal/ftoa"
 )
 
 // Value is one cell: a string, int64, float64 or bool, or null. It is a plain
@@ -82,7 +84,7 @@ func AppendFloat(b []byte, f float64) []byte {
 	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
 		return strconv.AppendFloat(b, f, 'e', -1, 64)
 	}
-	return strconv.AppendFloat(b, f, 'f', -1, 64)
+	return ftoa.AppendFixed(b, f)
 }
 
 // SafeText guards text against formula injection (OWASP "CSV injection"): a

@@ -53,52 +53,44 @@ func writeOne(ctx context.Context, j *formats.Job, t *tables.Table, bom bool) (e
 	}
 	defer closeInto(out, &err)
 	bw := bufio.NewWriterSize(out, 256<<10)
-	s := &sink{files: map[*tables.Table]*encoder{t: newEncoder(bw)}}
-	if err := s.start(bom); err != nil {
+	tw := startTable(t, bw, bom, bw.Flush)
+	defer tw.stop()
+	if err := tables.Convert(ctx, j, sink{t: tw}, t); err != nil {
 		return err
 	}
-	if err := tables.Convert(ctx, j, s, t); err != nil {
-		return err
-	}
-	if err := s.finish(); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return tw.finish()
 }
 
 // writeZip walks the model once (rows of different tables interleave) and
 // deflates each table into a spool of its own as it goes, each on a goroutine;
 // then copies the compressed spools into the zip one after another. Memory
-// stays flat, and compression runs beside the conversion.
+// stays flat, and formatting and compression run beside the conversion.
 func writeZip(ctx context.Context, j *formats.Job, list []*tables.Table, bom bool) (err error) {
-	s := &sink{files: map[*tables.Table]*encoder{}}
-	defl := make([]*deflater, len(list))
+	s := sink{}
+	entries := make([]*deflated, len(list))
 	defer func() {
-		for _, d := range defl {
+		for _, tw := range s {
+			tw.stop()
+		}
+		for _, d := range entries {
 			if d != nil {
-				d.close()
+				d.sp.Close()
 			}
 		}
 	}()
 	for i, t := range list {
-		d, err := newDeflater(j.TempDir)
+		d, err := newDeflated(j.TempDir)
 		if err != nil {
 			return err
 		}
-		defl[i] = d
-		s.files[t] = newEncoder(d)
-	}
-	if err := s.start(bom); err != nil {
-		return err
+		entries[i] = d
+		s[t] = startTable(t, d, bom, d.close)
 	}
 	if err := tables.Convert(ctx, j, s, list...); err != nil {
 		return err
 	}
-	if err := s.finish(); err != nil {
-		return err
-	}
-	for _, d := range defl {
-		if err := d.finish(); err != nil {
+	for _, t := range list {
+		if err := s[t].finish(); err != nil {
 			return err
 		}
 	}
@@ -113,7 +105,7 @@ func writeZip(ctx context.Context, j *formats.Job, list []*tables.Table, bom boo
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		d := defl[i]
+		d := entries[i]
 		h := &zip.FileHeader{
 			Name:               t.Name + ".csv",
 			Method:             zip.Deflate,
@@ -134,37 +126,10 @@ func writeZip(ctx context.Context, j *formats.Job, list []*tables.Table, bom boo
 	return zw.Close()
 }
 
-// sink encodes each table's rows into that table's writer.
-type sink struct {
-	files map[*tables.Table]*encoder
-}
+// sink hands each table's rows to that table's writer.
+type sink map[*tables.Table]*tableWriter
 
-func (s *sink) start(bom bool) error {
-	for t, e := range s.files {
-		if bom {
-			e.buf = append(e.buf, "\uFEFF"...)
-		}
-		e.header(t)
-		if err := e.flush(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *sink) Row(t *tables.Table, row []tables.Value) error {
-	return s.files[t].row(row)
-}
-
-// finish writes out what each encoder still buffers.
-func (s *sink) finish() error {
-	for _, e := range s.files {
-		if err := e.flush(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (s sink) Row(t *tables.Table, row []tables.Value) error { return s[t].add(row) }
 
 // closeInto closes c and keeps its error when there is no earlier one: a full
 // disk may only show when the last buffer is flushed on close.

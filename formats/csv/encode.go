@@ -17,7 +17,10 @@ type encoder struct {
 	err error
 }
 
-func newEncoder(w io.Writer) *encoder { return &encoder{w: w, buf: make([]byte, 0, 4096)} }
+// flushAt is how much text the encoder gathers before writing it.
+const flushAt = 32 << 10
+
+func newEncoder(w io.Writer) *encoder { return &encoder{w: w, buf: make([]byte, 0, flushAt+4096)} }
 
 func (e *encoder) header(t *tables.Table) {
 	for i, c := range t.Columns {
@@ -30,7 +33,8 @@ func (e *encoder) header(t *tables.Table) {
 }
 
 func (e *encoder) row(row []tables.Value) error {
-	for i, v := range row {
+	for i := range row {
+		v := &row[i]
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
@@ -41,7 +45,7 @@ func (e *encoder) row(row []tables.Value) error {
 		}
 	}
 	e.buf = append(e.buf, '\r', '\n')
-	if len(e.buf) >= 2048 {
+	if len(e.buf) >= flushAt {
 		return e.flush()
 	}
 	return nil

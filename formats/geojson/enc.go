@@ -3,11 +3,11 @@ package geojson
 import (
 	"io"
 	"math"
-	"strconv"
 
 	"github.com/paulmach/orb"
 
 	exjson "github.com/arxos/arxport/formats/json"
+	"github.com/arxos/arxport/internal/ftoa"
 )
 
 // collection writes one FeatureCollection to one file, feature by feature:
@@ -86,7 +86,7 @@ func appendCoord(dst []byte, v float64) []byte {
 	if v == 0 {
 		return append(dst, '0')
 	}
-	return strconv.AppendFloat(dst, v, 'f', -1, 64)
+	return ftoa.AppendFixed(dst, v)
 }
 
 func appendPoint(dst []byte, p orb.Point) []byte {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/arxos/arxport/internal/ftoa"
 )
 
 // AppendFloat appends f as a JSON number: the shortest text that reads back as
@@ -26,7 +28,7 @@ func AppendFloat(dst []byte, f float64) []byte {
 		}
 		return dst
 	}
-	return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	return ftoa.AppendFixed(dst, f)
 }
 
 const hexDigits = "0123456789abcdef"
