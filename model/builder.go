@@ -30,10 +30,9 @@ type builder struct {
 	floors  []Floor        // every floor, normalised; Building.Floors holds the selected ones
 	floorAt map[string]int // index in floors by id
 	roomIDs map[string]int
-	// elemIDs holds every element read, kept or not, by key: its sequence
-	// number when kept, -1, -2... for those the filters leave out.
-	elemIDs map[string]int
-	walls   map[string]wallLine // line walls, in metres, kept or not
+	// elemIDs knows every element read, kept or not, with its key, and the
+	// line walls (in metres) openings need.
+	elemIDs *elementIDs
 	refs    []ref               // references of elements still to check
 	pending map[int]bool        // elements (by key) with a reference still to check
 	conns   []connRef
@@ -103,7 +102,7 @@ func newBuilder(ctx context.Context, o Options) *builder {
 	main := &problems{max: o.MaxProblems, warns: &warnings{seen: map[string]bool{}}}
 	b := &builder{ctx: ctx, opts: o, main: main, ps: main,
 		m:       &Model{floorIndex: map[string]int{}, openings: map[string][]geom.Opening{}},
-		floorAt: map[string]int{}, roomIDs: map[string]int{}, elemIDs: map[string]int{}, walls: map[string]wallLine{},
+		floorAt: map[string]int{}, roomIDs: map[string]int{}, elemIDs: newElementIDs(),
 		pending: map[int]bool{}, dropped: map[int]bool{}}
 	b.cuts = b.m.openings
 	if len(o.Types) > 0 {
@@ -524,7 +523,7 @@ func (b *builder) grow(fs *FloorStats, elevation float64, min, max geom.Vec3) {
 func (b *builder) addElement(e *Element, floor, path string, at where, fromLine bool) bool {
 	fi, ok := b.floorOf(path, floor)
 	ok = b.chk.element(path, e) && ok
-	if _, dup := b.elemIDs[e.ID]; dup {
+	if _, dup := b.elemIDs.get(e.ID); dup {
 		b.ps.add(path+".id", CodeDuplicateID, "element id %q is used twice", e.ID)
 		ok = false
 	}
@@ -567,10 +566,11 @@ func (b *builder) addElement(e *Element, floor, path string, at where, fromLine 
 		b.nFiltered++
 		key = -b.nFiltered
 	}
-	b.elemIDs[e.ID] = key
+	var wall *wallLine
 	if e.Type == "wall" && g.Kind == KindLine {
-		b.walls[e.ID] = wallLine{start: *g.Start, end: *g.End, thickness: g.Thickness, height: g.Height, base: g.Base}
+		wall = &wallLine{start: *g.Start, end: *g.End, thickness: g.Thickness, height: g.Height, base: g.Base}
 	}
+	b.elemIDs.add(e.ID, key, wall)
 	if e.Host != "" && !pendingHost {
 		b.cut(fi, e.Host, opening, keep)
 	}
@@ -603,7 +603,7 @@ func (b *builder) addElement(e *Element, floor, path string, at where, fromLine 
 
 // settled reports whether an element exists and can no longer be dropped.
 func (b *builder) settled(id string) bool {
-	key, ok := b.elemIDs[id]
+	key, ok := b.elemIDs.get(id)
 	return ok && !b.pending[key] && !b.isDropped(key)
 }
 
@@ -626,11 +626,12 @@ func (b *builder) cut(fi int, host string, o geom.Opening, kept bool) {
 		return // without filters, b.cuts is m.openings
 	}
 	b.m.openings[host] = append(b.m.openings[host], o)
-	if b.elemIDs[host] >= 0 {
+	if key, _ := b.elemIDs.get(host); key >= 0 {
 		return
 	}
 	b.detached++
-	wall := b.walls[host].geometry()
+	line, _ := b.elemIDs.wall(host)
+	wall := line.geometry()
 	part := openingPart(&wall, o)
 	if min, max, ok := part.Bounds(); ok {
 		fl := b.floors[fi]
@@ -642,7 +643,7 @@ func (b *builder) cut(fi int, host string, o geom.Opening, kept bool) {
 
 // checkHost checks that an opening fits its host wall and the wall's other openings.
 func (b *builder) checkHost(path, host string, o geom.Opening) bool {
-	wall, isWall := b.walls[host]
+	wall, isWall := b.elemIDs.wall(host)
 	if !isWall {
 		b.ps.add(path+".host", CodeInvalidHost, "host %q is not a wall with line geometry", host)
 		return false
@@ -665,8 +666,8 @@ func (b *builder) addConnection(cn *Connection, path string, at where, fromLine 
 		return false
 	}
 	cn.Kind = ""
-	fk, fok := b.elemIDs[cn.From]
-	tk, tok := b.elemIDs[cn.To]
+	fk, fok := b.elemIDs.get(cn.From)
+	tk, tok := b.elemIDs.get(cn.To)
 	if (fok && fk < 0) || (tok && tk < 0) {
 		// An end is left out by the filters, so the connection is too; an end
 		// not read yet must exist all the same.
@@ -706,7 +707,7 @@ func (b *builder) finish() (*Model, error) {
 		st.ByFloor[id] = fs
 	}
 	elementOK := func(id string) bool {
-		key, ok := b.elemIDs[id]
+		key, ok := b.elemIDs.get(id)
 		return ok && !b.isDropped(key)
 	}
 	for _, r := range b.refs {
@@ -749,7 +750,7 @@ func (b *builder) finish() (*Model, error) {
 		ok := b.item("connection", path, func() bool {
 			ok := true
 			for _, end := range []struct{ field, id string }{{"from", c.from}, {"to", c.to}} {
-				key, exists := b.elemIDs[end.id]
+				key, exists := b.elemIDs.get(end.id)
 				switch {
 				case exists && key < 0:
 					filtered = true // left out by the filters: not a problem
@@ -801,17 +802,18 @@ func (b *builder) finish() (*Model, error) {
 	}
 	m.walls = map[string]Geometry{}
 	for id := range m.openings {
-		if b.elemIDs[id] < 0 {
+		line, _ := b.elemIDs.wall(id)
+		if key, _ := b.elemIDs.get(id); key < 0 {
 			// The host is left out: its openings stand on their own.
 			if m.hosts == nil {
 				m.hosts = map[string]Geometry{}
 			}
-			m.hosts[id] = b.walls[id].geometry()
+			m.hosts[id] = line.geometry()
 			delete(m.openings, id)
 			continue
 		}
-		m.walls[id] = b.walls[id].geometry()
+		m.walls[id] = line.geometry()
 	}
-	b.refs, b.conns, b.walls, b.cuts = nil, nil, nil, nil
+	b.refs, b.conns, b.elemIDs, b.cuts = nil, nil, nil, nil
 	return m, nil
 }
