@@ -33,8 +33,8 @@ type builder struct {
 	// elemIDs knows every element read, kept or not, with its key, and the
 	// line walls (in metres) openings need.
 	elemIDs *elementIDs
-	refs    []ref               // references of elements still to check
-	pending map[int]bool        // elements (by key) with a reference still to check
+	refs    []ref        // references of elements still to check
+	pending map[int]bool // elements (by key) with a reference still to check
 	conns   []connRef
 	skipped int // items left out, for the warning past maxWarnings
 
