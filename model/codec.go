@@ -138,7 +138,20 @@ type symbols struct {
 	seed    maphash.Seed
 	slots   [symbolSlots]symbol
 	numbers [numberSlots]number
+	last    [fields]string // by field, what the item before had: often the same
 }
+
+// Fields symField remembers.
+const (
+	fieldFloor = iota
+	fieldType
+	fieldMaterial
+	fieldSystem
+	fieldStatus
+	fieldRoom
+	fieldKind
+	fields
+)
 
 // number is a boxed property number, cached by its bits as text is.
 type number struct {
@@ -201,6 +214,25 @@ func (d *decoder) sym() string {
 		return string(b)
 	}
 	return d.syms.slot(b).s
+}
+
+// symField reads a field likely to repeat, often as the item before had it.
+func (d *decoder) symField(f int) string {
+	if d.syms == nil {
+		return d.str()
+	}
+	b := d.raw()
+	if last := d.syms.last[f]; last == string(b) {
+		return last
+	}
+	s := ""
+	if len(b) > 0 && len(b) <= maxSymbolBytes {
+		s = d.syms.slot(b).s
+	} else {
+		s = string(b)
+	}
+	d.syms.last[f] = s
+	return s
 }
 
 // symAny reads a string likely to repeat, boxed.
@@ -330,10 +362,11 @@ func (d *decoder) room(r *Room) {
 }
 
 func (d *decoder) element(el *Element) {
-	*el = Element{Floor: d.sym(), ID: d.str(), Type: d.sym(), Name: d.str(), Material: d.sym(),
-		System: d.sym(), Status: d.sym(), Room: d.sym(), Host: d.str()}
+	*el = Element{Floor: d.symField(fieldFloor), ID: d.str(), Type: d.symField(fieldType), Name: d.str(),
+		Material: d.symField(fieldMaterial), System: d.symField(fieldSystem), Status: d.symField(fieldStatus),
+		Room: d.symField(fieldRoom), Host: d.str()}
 	g := &el.Geometry
-	g.Kind = d.sym()
+	g.Kind = d.symField(fieldKind)
 	var pts *elementPoints
 	if d.byte() == 1 {
 		p := points(&pts)

@@ -39,7 +39,11 @@ func (e *encoder) row(row []tables.Value) error {
 			e.buf = append(e.buf, ',')
 		}
 		if v.Kind == tables.String {
-			e.buf = appendText(e.buf, tables.SafeText(v.Str))
+			if plainText(v.Str) {
+				e.buf = append(e.buf, v.Str...)
+			} else {
+				e.buf = appendText(e.buf, tables.SafeText(v.Str))
+			}
 		} else {
 			e.buf = v.Append(e.buf)
 		}
@@ -80,6 +84,37 @@ func appendText(b []byte, s string) []byte {
 	}
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// plainText reports whether s goes into a file as it is: neither the
+// formula guard nor quotes would change it. It is the common case, checked
+// in one pass; the rest takes the long way.
+func plainText(s string) bool {
+	if s == "" || !plainEnds[s[0]] || !plainEnds[s[len(s)-1]] {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if special[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var special, plainEnds [256]bool
+
+func init() {
+	for _, c := range ",\"\r\n" {
+		special[c] = true
+	}
+	for c := range plainEnds {
+		plainEnds[c] = !special[c]
+	}
+	// A space or tab at either end is quoted; =, +, -, @, tab and carriage
+	// return in front may need the formula guard.
+	for _, c := range " \t=+-@" {
+		plainEnds[c] = false
+	}
 }
 
 func needsQuotes(s string) bool {
