@@ -51,8 +51,8 @@ func run(work string, sizes, formats []string, runs int) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
-	fmt.Println("| elements | format | total s | elements/s | convert s | convert elements/s | median convert elements/s | output MB | MB/s | peak RSS MB | other |")
-	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| elements | format | total s | elements/s | convert s | convert elements/s | median convert elements/s | output MB | MB/s | peak RSS MB | reference s | other |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, size := range sizes {
 		n, err := strconv.Atoi(size)
 		if err != nil {
@@ -74,7 +74,9 @@ func run(work string, sizes, formats []string, runs int) error {
 			// runs, as memory is a bound.
 			var all []measure
 			var rssKB int64
+			var refs []float64
 			for range runs {
+				refs = append(refs, reference())
 				m, err := exportOnce(bin, model, f, filepath.Join(work, "out"))
 				if err != nil {
 					return fmt.Errorf("%s at %d: %w", f, n, err)
@@ -84,17 +86,37 @@ func run(work string, sizes, formats []string, runs int) error {
 			}
 			slices.SortFunc(all, func(a, b measure) int { return cmp.Compare(a.convert, b.convert) })
 			best, median := all[0], all[len(all)/2]
+			slices.Sort(refs)
 			mb := float64(best.bytes) / 1e6
 			other := ""
 			if best.unit != "" {
 				other = fmt.Sprintf("%d %s, %.0f %s/s", best.count, best.unit, float64(best.count)/best.convert, best.unit)
 			}
-			fmt.Printf("| %d | %s | %.2f | %.0f | %.2f | %.0f | %.0f | %.1f | %.1f | %.0f | %s |\n", elements, f, best.secs,
+			fmt.Printf("| %d | %s | %.2f | %.0f | %.2f | %.0f | %.0f | %.1f | %.1f | %.0f | %.3f | %s |\n", elements, f, best.secs,
 				float64(elements)/best.secs, best.convert, float64(elements)/best.convert, float64(elements)/median.convert,
-				mb, mb/best.secs, float64(rssKB)/1024, other)
+				mb, mb/best.secs, float64(rssKB)/1024, refs[len(refs)/2], other)
 		}
 	}
 	return nil
+}
+
+// reference times a fixed piece of work of the kind the converters do
+// (formatting numbers, counting short strings in a map) on one goroutine. The
+// machine is shared and its speed drifts by a third over minutes: rows whose
+// reference times match were measured at the same speed. Each cell gives the
+// median of the times taken just before each of its runs.
+func reference() float64 {
+	start := time.Now()
+	buf := make([]byte, 0, 32)
+	counts := make(map[string]int)
+	for i := range 1_000_000 {
+		buf = strconv.AppendFloat(buf[:0], float64(i)*1.37e-3, 'f', -1, 64)
+		counts[string(buf[:min(len(buf), 4)])]++
+	}
+	if len(counts) == 0 {
+		panic("unreachable")
+	}
+	return time.Since(start).Seconds()
 }
 
 func atoi(s string) int64 {

@@ -126,6 +126,7 @@ type decoder struct {
 	b    []byte
 	err  error
 	syms *symbols // nil: every string is a new copy
+	text []byte   // scratch
 }
 
 // symbols keeps the strings that repeat from item to item (floors, types,
@@ -362,9 +363,14 @@ func (d *decoder) room(r *Room) {
 }
 
 func (d *decoder) element(el *Element) {
-	*el = Element{Floor: d.symField(fieldFloor), ID: d.str(), Type: d.symField(fieldType), Name: d.str(),
-		Material: d.symField(fieldMaterial), System: d.symField(fieldSystem), Status: d.symField(fieldStatus),
-		Room: d.symField(fieldRoom), Host: d.str()}
+	floor, id, typ, name := d.symField(fieldFloor), d.raw(), d.symField(fieldType), d.raw()
+	material, system, status := d.symField(fieldMaterial), d.symField(fieldSystem), d.symField(fieldStatus)
+	room, host := d.symField(fieldRoom), d.raw()
+	// The id, name and host, which rarely repeat, share one allocation.
+	d.text = append(append(append(d.text[:0], id...), name...), host...)
+	text := string(d.text)
+	*el = Element{Floor: floor, ID: text[:len(id)], Type: typ, Name: text[len(id) : len(id)+len(name)],
+		Material: material, System: system, Status: status, Room: room, Host: text[len(id)+len(name):]}
 	g := &el.Geometry
 	g.Kind = d.symField(fieldKind)
 	var pts *elementPoints
