@@ -14,7 +14,10 @@ import (
 // faster than they could parse its JSON again. It is private to one process:
 // no versioning, no compatibility.
 
-type encoder struct{ b []byte }
+type encoder struct {
+	b    []byte
+	keys []string // scratch
+}
 
 func (e *encoder) uint(n int)    { e.b = binary.AppendUvarint(e.b, uint64(n)) }
 func (e *encoder) f64(f float64) { e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(f)) }
@@ -42,11 +45,13 @@ func (e *encoder) rings(rs []geom.Ring) {
 	}
 }
 
+// props writes the properties in key order, which decoder.propList relies on.
 func (e *encoder) props(p Properties) {
 	e.uint(len(p))
-	for k, v := range p {
+	e.keys = p.AppendKeys(e.keys[:0])
+	for _, k := range e.keys {
 		e.str(k)
-		switch v := v.(type) {
+		switch v := p[k].(type) {
 		case string:
 			e.b = append(e.b, 's')
 			e.str(v)
@@ -354,6 +359,27 @@ func points(p **elementPoints) *elementPoints {
 	return *p
 }
 
+// propList reads properties into list, reusing its room; they come in key order.
+func (d *decoder) propList(list []Prop) []Prop {
+	list = list[:0]
+	n := d.count(2)
+	for range n {
+		k := d.sym()
+		switch d.byte() {
+		case 's':
+			list = append(list, Prop{k, d.symAny()})
+		case 'n':
+			list = append(list, Prop{k, d.numAny()})
+		case 'b':
+			list = append(list, Prop{k, d.byte() == 1})
+		default:
+			d.fail()
+			return list
+		}
+	}
+	return list
+}
+
 func (d *decoder) room(r *Room) {
 	*r = Room{Floor: d.sym(), ID: d.str(), Name: d.str(), Type: d.sym()}
 	r.Boundary = d.ring()
@@ -363,6 +389,12 @@ func (d *decoder) room(r *Room) {
 }
 
 func (d *decoder) element(el *Element) {
+	d.elementOnly(el)
+	el.Properties = d.props()
+}
+
+// elementOnly reads an element up to its properties.
+func (d *decoder) elementOnly(el *Element) {
 	floor, id, typ, name := d.symField(fieldFloor), d.raw(), d.symField(fieldType), d.raw()
 	material, system, status := d.symField(fieldMaterial), d.symField(fieldSystem), d.symField(fieldStatus)
 	room, host := d.symField(fieldRoom), d.raw()
@@ -410,7 +442,12 @@ func (d *decoder) element(el *Element) {
 			g.Triangles[i] = [3]int{d.uint(), d.uint(), d.uint()}
 		}
 	}
-	el.Properties = d.props()
+}
+
+// elementProps reads an element with its properties as a list.
+func (d *decoder) elementProps(ep *elementProps) {
+	d.elementOnly(&ep.el)
+	ep.props = d.propList(ep.props)
 }
 
 func (d *decoder) connection(c *Connection) {

@@ -83,22 +83,58 @@ func (m *Model) Openings(wallID string) []geom.Opening { return m.openings[wallI
 
 // Rooms calls fn for every room, in input order. fn's room is reused after fn returns.
 func (m *Model) Rooms(ctx context.Context, fn func(*Room) error) error {
-	return each(ctx, m, kindRoom, m.rooms, (*decoder).room, fn)
+	return each(ctx, m, kindRoom, m.rooms, copyTo[Room], (*decoder).room, fn)
 }
 
 // Elements calls fn for every element, in input order. fn's element is reused after fn returns.
 func (m *Model) Elements(ctx context.Context, fn func(*Element) error) error {
-	return each(ctx, m, kindElement, m.elements, (*decoder).element, fn)
+	return each(ctx, m, kindElement, m.elements, copyTo[Element], (*decoder).element, fn)
 }
 
 // Connections calls fn for every connection, in input order.
 func (m *Model) Connections(ctx context.Context, fn func(*Connection) error) error {
-	return each(ctx, m, kindConnection, m.conns, (*decoder).connection, fn)
+	return each(ctx, m, kindConnection, m.conns, copyTo[Connection], (*decoder).connection, fn)
 }
 
+// Prop is one property: a key and its string, float64 or bool value.
+type Prop struct {
+	Key   string
+	Value any
+}
+
+// ElementProps calls fn for every element, in input order, as Elements does,
+// but hands over each element's properties as a list sorted by key and leaves
+// e.Properties nil: a writer that walks every property of a million elements
+// then builds no map and sorts no keys. The element and the list are reused
+// after fn returns.
+func (m *Model) ElementProps(ctx context.Context, fn func(e *Element, props []Prop) error) error {
+	var keys []string
+	fromMemory := func(dst *elementProps, src *Element) {
+		dst.el = *src
+		dst.el.Properties = nil
+		keys = src.Properties.AppendKeys(keys[:0])
+		dst.props = dst.props[:0]
+		for _, k := range keys {
+			dst.props = append(dst.props, Prop{k, src.Properties[k]})
+		}
+	}
+	return each(ctx, m, kindElement, m.elements, fromMemory, (*decoder).elementProps,
+		func(ep *elementProps) error { return fn(&ep.el, ep.props) })
+}
+
+// elementProps is an element with its properties as a list.
+type elementProps struct {
+	el    Element
+	props []Prop
+}
+
+func copyTo[T any](dst, src *T) { *dst = *src }
+
 // each visits the items held in memory, then the spooled ones; both are
-// already checked and normalised.
-func each[T any](ctx context.Context, m *Model, kind int, mem []T, decode func(*decoder, *T), fn func(*T) error) error {
+// already checked and normalised. from makes an item in memory into what fn
+// takes.
+func each[M, T any](ctx context.Context, m *Model, kind int, mem []M, from func(*T, *M),
+	decode func(*decoder, *T), fn func(*T) error) error {
 	seq := 0
 	skip := m.skip[kind]
 	var item T
@@ -107,7 +143,7 @@ func each[T any](ctx context.Context, m *Model, kind int, mem []T, decode func(*
 			if seq%1024 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			item = mem[i]
+			from(&item, &mem[i])
 			if err := fn(&item); err != nil {
 				return err
 			}

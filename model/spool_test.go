@@ -72,3 +72,50 @@ func TestSpoolRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestElementProps checks that ElementProps hands over what Elements does,
+// the properties as a list in key order, from memory and from the spool.
+func TestElementProps(t *testing.T) {
+	for _, ndjson := range []bool{false, true} {
+		var buf bytes.Buffer
+		if _, err := gen.Write(&buf, gen.Options{Elements: 5000, Seed: 3, NDJSON: ndjson}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := model.Open(context.Background(), &buf, &model.Options{TempDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		var want []string
+		m.Elements(context.Background(), func(e *model.Element) error {
+			b, _ := json.Marshal(e)
+			want = append(want, string(b))
+			return nil
+		})
+		i := 0
+		err = m.ElementProps(context.Background(), func(e *model.Element, props []model.Prop) error {
+			if e.Properties != nil {
+				t.Fatalf("element %d keeps its map", i)
+			}
+			el := *e
+			for k, p := range props {
+				if k > 0 && props[k-1].Key >= p.Key {
+					t.Fatalf("element %d: keys out of order: %q, %q", i, props[k-1].Key, p.Key)
+				}
+				if el.Properties == nil {
+					el.Properties = model.Properties{}
+				}
+				el.Properties[p.Key] = p.Value
+			}
+			b, _ := json.Marshal(&el)
+			if string(b) != want[i] {
+				t.Fatalf("element %d (ndjson %v):\n%s\nElements gives\n%s", i, ndjson, b, want[i])
+			}
+			i++
+			return nil
+		})
+		if err != nil || i != len(want) || i < 5000 {
+			t.Fatalf("ndjson %v: %d elements of %d, %v", ndjson, i, len(want), err)
+		}
+	}
+}

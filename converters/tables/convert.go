@@ -63,7 +63,8 @@ type converter struct {
 	m    *model.Model
 	sink Sink
 	row  []Value
-	keys []string // reused by propRows
+	keys []string     // reused by propList
+	list []model.Prop // reused by propList
 
 	floors, rooms, elements, equipment, props, conns bool
 
@@ -86,7 +87,7 @@ func (c *converter) run() error {
 	}
 	if c.props {
 		b := &c.m.Building
-		if err := c.propRows("building", b.ID, b.Properties); err != nil {
+		if err := c.propRows("building", b.ID, c.propList(b.Properties)); err != nil {
 			return err
 		}
 	}
@@ -98,7 +99,7 @@ func (c *converter) run() error {
 		c.done += int64(s.Rooms)
 	}
 	if c.elements || c.equipment || c.props {
-		if err := c.m.Elements(c.ctx, c.element); err != nil {
+		if err := c.m.ElementProps(c.ctx, c.element); err != nil {
 			return err
 		}
 	} else {
@@ -179,12 +180,12 @@ func (c *converter) room(r *model.Room) error {
 		}
 	}
 	if c.props {
-		return c.propRows("room", r.ID, r.Properties)
+		return c.propRows("room", r.ID, c.propList(r.Properties))
 	}
 	return nil
 }
 
-func (c *converter) element(e *model.Element) error {
+func (c *converter) element(e *model.Element, props []model.Prop) error {
 	if err := c.step(); err != nil {
 		return err
 	}
@@ -213,7 +214,7 @@ func (c *converter) element(e *model.Element) error {
 			c.finite("element", e.ID, ms.Max[0]),
 			c.finite("element", e.ID, ms.Max[1]),
 			c.finite("element", e.ID, ms.Max[2]),
-			Int64(int64(len(e.Properties))),
+			Int64(int64(len(props))),
 		)
 		if err := c.emit(Elements); err != nil {
 			return err
@@ -230,15 +231,15 @@ func (c *converter) element(e *model.Element) error {
 			c.finite("element", e.ID, (ms.Min[0]+ms.Max[0])/2),
 			c.finite("element", e.ID, (ms.Min[1]+ms.Max[1])/2),
 			c.finite("element", e.ID, (ms.Min[2]+ms.Max[2])/2),
-			propText(e.Properties, "manufacturer"),
-			propText(e.Properties, "model"),
+			propText(props, "manufacturer"),
+			propText(props, "model"),
 		)
 		if err := c.emit(Equipment); err != nil {
 			return err
 		}
 	}
 	if c.props {
-		return c.propRows("element", e.ID, e.Properties)
+		return c.propRows("element", e.ID, props)
 	}
 	return nil
 }
@@ -251,14 +252,20 @@ func (c *converter) connection(k *model.Connection) error {
 	return c.emit(Connections)
 }
 
-func (c *converter) propRows(kind, id string, p model.Properties) error {
-	if len(p) == 0 {
-		return nil
-	}
+// propList is p as a list sorted by key, in a slice reused by the next call.
+func (c *converter) propList(p model.Properties) []model.Prop {
 	c.keys = p.AppendKeys(c.keys[:0])
+	c.list = c.list[:0]
 	for _, k := range c.keys {
-		c.row = append(c.row[:0], Text(kind), Text(id), Text(k))
-		switch v := p[k].(type) {
+		c.list = append(c.list, model.Prop{Key: k, Value: p[k]})
+	}
+	return c.list
+}
+
+func (c *converter) propRows(kind, id string, props []model.Prop) error {
+	for _, p := range props {
+		c.row = append(c.row[:0], Text(kind), Text(id), Text(p.Key))
+		switch v := p.Value.(type) {
 		case string:
 			c.row = append(c.row, Text(v), Text("string"), Null(), Null())
 		case float64:
@@ -305,8 +312,15 @@ func numberText(f float64) string {
 }
 
 // propText returns a property as text, or null when absent.
-func propText(p model.Properties, key string) Value {
-	switch v := p[key].(type) {
+func propText(props []model.Prop, key string) Value {
+	var value any
+	for _, p := range props {
+		if p.Key == key {
+			value = p.Value
+			break
+		}
+	}
+	switch v := value.(type) {
 	case string:
 		return OptText(v)
 	case float64:
