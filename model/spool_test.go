@@ -10,23 +10,27 @@ import (
 	"github.com/arxos/arxport/model"
 )
 
+// generated opens a generated building of about n elements, as one document
+// (held in memory) or as NDJSON (spooled).
+func generated(t *testing.T, n int, seed int64, ndjson bool) *model.Model {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, gen.Options{Elements: n, Seed: seed, NDJSON: ndjson}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Open(context.Background(), &buf, &model.Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
 // TestSpoolRoundTrip reads a generated building held in memory (a document)
 // and spooled (NDJSON) and checks every item comes back the same: the spool's
 // codec, its cache of repeated text and numbers, and its shared allocations
 // must not change a value, however many items pass through one reader.
 func TestSpoolRoundTrip(t *testing.T) {
-	open := func(ndjson bool) *model.Model {
-		var buf bytes.Buffer
-		if _, err := gen.Write(&buf, gen.Options{Elements: 20000, Seed: 7, NDJSON: ndjson}); err != nil {
-			t.Fatal(err)
-		}
-		m, err := model.Open(context.Background(), &buf, &model.Options{TempDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { m.Close() })
-		return m
-	}
 	// Each item is encoded as it is visited: the model reuses what it hands out.
 	items := func(m *model.Model) (out [][]byte) {
 		ctx := context.Background()
@@ -46,7 +50,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 		}
 		return out
 	}
-	doc, nd := open(false), open(true)
+	doc, nd := generated(t, 20000, 7, false), generated(t, 20000, 7, true)
 	if nd.Source != "ndjson" {
 		t.Fatalf("source %q", nd.Source)
 	}
@@ -77,15 +81,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 // the properties as a list in key order, from memory and from the spool.
 func TestElementProps(t *testing.T) {
 	for _, ndjson := range []bool{false, true} {
-		var buf bytes.Buffer
-		if _, err := gen.Write(&buf, gen.Options{Elements: 5000, Seed: 3, NDJSON: ndjson}); err != nil {
-			t.Fatal(err)
-		}
-		m, err := model.Open(context.Background(), &buf, &model.Options{TempDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.Close()
+		m := generated(t, 5000, 3, ndjson)
 		var want []string
 		m.Elements(context.Background(), func(e *model.Element) error {
 			b, _ := json.Marshal(e)
@@ -93,7 +89,7 @@ func TestElementProps(t *testing.T) {
 			return nil
 		})
 		i := 0
-		err = m.ElementProps(context.Background(), func(e *model.Element, props []model.Prop) error {
+		err := m.ElementProps(context.Background(), func(e *model.Element, props []model.Prop) error {
 			if e.Properties != nil {
 				t.Fatalf("element %d keeps its map", i)
 			}

@@ -139,25 +139,17 @@ func (e *encoder) close() error {
 	if err := e.flushGroup(); err != nil {
 		return err
 	}
-	for g, idx := range e.colIdx {
-		for i := range idx {
-			at := e.at
-			if err := e.writeThrift(&idx[i]); err != nil {
-				return err
-			}
-			cc := &e.groups[g].Columns[i]
-			cc.ColumnIndexOffset, cc.ColumnIndexLength = at, int32(e.at-at)
-		}
+	err := writeIndex(e, e.colIdx, func(cc *format.ColumnChunk, at int64, n int32) {
+		cc.ColumnIndexOffset, cc.ColumnIndexLength = at, n
+	})
+	if err != nil {
+		return err
 	}
-	for g, idx := range e.offIdx {
-		for i := range idx {
-			at := e.at
-			if err := e.writeThrift(&idx[i]); err != nil {
-				return err
-			}
-			cc := &e.groups[g].Columns[i]
-			cc.OffsetIndexOffset, cc.OffsetIndexLength = at, int32(e.at-at)
-		}
+	err = writeIndex(e, e.offIdx, func(cc *format.ColumnChunk, at int64, n int32) {
+		cc.OffsetIndexOffset, cc.OffsetIndexLength = at, n
+	})
+	if err != nil {
+		return err
 	}
 	md := format.FileMetaData{
 		Version:   2,
@@ -179,6 +171,21 @@ func (e *encoder) close() error {
 		return err
 	}
 	return e.write([]byte(magic))
+}
+
+// writeIndex writes a page index (column or offset) of every column chunk,
+// row group by row group, and has place record where each went.
+func writeIndex[I any](e *encoder, groups [][]I, place func(cc *format.ColumnChunk, at int64, n int32)) error {
+	for g, idx := range groups {
+		for i := range idx {
+			at := e.at
+			if err := e.writeThrift(&idx[i]); err != nil {
+				return err
+			}
+			place(&e.groups[g].Columns[i], at, int32(e.at-at))
+		}
+	}
+	return nil
 }
 
 func (e *encoder) writeThrift(v any) error {

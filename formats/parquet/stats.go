@@ -21,23 +21,17 @@ type bounds struct {
 	s0, s1 []byte
 }
 
-func (b *bounds) addInt(v int64) {
-	if !b.set {
-		b.set, b.i0, b.i1 = true, v, v
-	} else if v < b.i0 {
-		b.i0 = v
-	} else if v > b.i1 {
-		b.i1 = v
-	}
-}
+func (b *bounds) addInt(v int64)     { widen(&b.set, &b.i0, &b.i1, v) }
+func (b *bounds) addFloat(v float64) { widen(&b.set, &b.f0, &b.f1, v) }
 
-func (b *bounds) addFloat(v float64) {
-	if !b.set {
-		b.set, b.f0, b.f1 = true, v, v
-	} else if v < b.f0 {
-		b.f0 = v
-	} else if v > b.f1 {
-		b.f1 = v
+// widen moves lo or hi out to v, or sets both to v when set is false.
+func widen[T int64 | float64](set *bool, lo, hi *T, v T) {
+	if !*set {
+		*set, *lo, *hi = true, v, v
+	} else if v < *lo {
+		*lo = v
+	} else if v > *hi {
+		*hi = v
 	}
 }
 
