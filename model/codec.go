@@ -130,8 +130,8 @@ var errCorrupt = errors.New("model spool: corrupt record")
 type decoder struct {
 	b    []byte
 	err  error
-	syms *symbols // nil: every string is a new copy
-	text []byte   // scratch
+	syms *symbols
+	text []byte // scratch
 }
 
 // symbols keeps the strings that repeat from item to item (floors, types,
@@ -190,9 +190,6 @@ func (t *symbols) slot(b []byte) *symbol {
 // numAny reads a float64, boxed.
 func (d *decoder) numAny() any {
 	f := d.f64()
-	if d.syms == nil {
-		return f
-	}
 	bits := math.Float64bits(f)
 	e := &d.syms.numbers[(bits^bits>>29^bits>>52)&(numberSlots-1)]
 	if e.boxed == nil || e.bits != bits {
@@ -214,9 +211,11 @@ func (d *decoder) raw() []byte {
 }
 
 // sym reads a string that is likely to repeat.
-func (d *decoder) sym() string {
-	b := d.raw()
-	if d.syms == nil || len(b) == 0 || len(b) > maxSymbolBytes {
+func (d *decoder) sym() string { return d.intern(d.raw()) }
+
+// intern returns b as a string, from the cache when it is short enough.
+func (d *decoder) intern(b []byte) string {
+	if len(b) == 0 || len(b) > maxSymbolBytes {
 		return string(b)
 	}
 	return d.syms.slot(b).s
@@ -224,19 +223,11 @@ func (d *decoder) sym() string {
 
 // symField reads a field likely to repeat, often as the item before had it.
 func (d *decoder) symField(f int) string {
-	if d.syms == nil {
-		return d.str()
-	}
 	b := d.raw()
 	if last := d.syms.last[f]; last == string(b) {
 		return last
 	}
-	s := ""
-	if len(b) > 0 && len(b) <= maxSymbolBytes {
-		s = d.syms.slot(b).s
-	} else {
-		s = string(b)
-	}
+	s := d.intern(b)
 	d.syms.last[f] = s
 	return s
 }
@@ -244,7 +235,7 @@ func (d *decoder) symField(f int) string {
 // symAny reads a string likely to repeat, boxed.
 func (d *decoder) symAny() any {
 	b := d.raw()
-	if d.syms == nil || len(b) > maxSymbolBytes {
+	if len(b) > maxSymbolBytes {
 		return string(b)
 	}
 	e := d.syms.slot(b)

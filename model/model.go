@@ -96,27 +96,16 @@ func (m *Model) Connections(ctx context.Context, fn func(*Connection) error) err
 	return each(ctx, m, kindConnection, m.conns, copyTo[Connection], (*decoder).connection, fn)
 }
 
-// Prop is one property: a key and its string, float64 or bool value.
-type Prop struct {
-	Key   string
-	Value any
-}
-
 // ElementProps calls fn for every element, in input order, as Elements does,
 // but hands over each element's properties as a list sorted by key and leaves
 // e.Properties nil: a writer that walks every property of a million elements
 // then builds no map and sorts no keys. The element and the list are reused
 // after fn returns.
 func (m *Model) ElementProps(ctx context.Context, fn func(e *Element, props []Prop) error) error {
-	var keys []string
 	fromMemory := func(dst *elementProps, src *Element) {
 		dst.el = *src
 		dst.el.Properties = nil
-		keys = src.Properties.AppendKeys(keys[:0])
-		dst.props = dst.props[:0]
-		for _, k := range keys {
-			dst.props = append(dst.props, Prop{k, src.Properties[k]})
-		}
+		dst.props = src.Properties.AppendList(dst.props[:0])
 	}
 	return each(ctx, m, kindElement, m.elements, fromMemory, (*decoder).elementProps,
 		func(ep *elementProps) error { return fn(&ep.el, ep.props) })

@@ -8,6 +8,7 @@ package model
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/arxos/arxport/geom"
 )
@@ -137,6 +138,22 @@ func (p Properties) AppendKeys(dst []string) []string {
 		dst = append(dst, k)
 	}
 	slices.Sort(dst[n:])
+	return dst
+}
+
+// Prop is one property: a key and its string, float64 or bool value.
+type Prop struct {
+	Key   string
+	Value any
+}
+
+// AppendList appends the properties to dst as a list sorted by key.
+func (p Properties) AppendList(dst []Prop) []Prop {
+	n := len(dst)
+	for k, v := range p {
+		dst = append(dst, Prop{k, v})
+	}
+	slices.SortFunc(dst[n:], func(a, b Prop) int { return strings.Compare(a.Key, b.Key) })
 	return dst
 }
 

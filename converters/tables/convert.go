@@ -63,7 +63,6 @@ type converter struct {
 	m    *model.Model
 	sink Sink
 	row  []Value
-	keys []string     // reused by propList
 	list []model.Prop // reused by propList
 
 	floors, rooms, elements, equipment, props, conns bool
@@ -254,11 +253,7 @@ func (c *converter) connection(k *model.Connection) error {
 
 // propList is p as a list sorted by key, in a slice reused by the next call.
 func (c *converter) propList(p model.Properties) []model.Prop {
-	c.keys = p.AppendKeys(c.keys[:0])
-	c.list = c.list[:0]
-	for _, k := range c.keys {
-		c.list = append(c.list, model.Prop{Key: k, Value: p[k]})
-	}
+	c.list = p.AppendList(c.list[:0])
 	return c.list
 }
 
