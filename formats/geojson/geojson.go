@@ -259,8 +259,8 @@ func (wr *writer) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = m.Elements(ctx, func(e *model.Element) error {
-		if err := wr.element(e); err != nil {
+	err = m.ElementProps(ctx, func(e *model.Element, props []model.Prop) error {
+		if err := wr.element(e, props); err != nil {
 			return err
 		}
 		return step()
@@ -291,12 +291,12 @@ func (wr *writer) room(r *model.Room) error {
 	p = numProp(p, "elevation", fl.Elevation+wr.georefElevation)
 	p = numProp(p, "height", r.Height)
 	p = numProp(p, "area_m2", exjson.MeasureRoom(r).Area)
-	p = wr.ownProps(p, r.Properties)
+	p = wr.ownProps(p, r.Properties.AppendList(nil))
 	wr.feature = p
 	return wr.endFeature(r.Floor, g, bound)
 }
 
-func (wr *writer) element(e *model.Element) error {
+func (wr *writer) element(e *model.Element, props []model.Prop) error {
 	m := wr.j.Model
 	fl := wr.floor(e.Floor)
 	ms := m.Measure(e)
@@ -318,7 +318,7 @@ func (wr *writer) element(e *model.Element) error {
 	}
 	p = optProp(p, "room", e.Room)
 	p = optProp(p, "host", e.Host)
-	p = wr.ownProps(p, e.Properties)
+	p = wr.ownProps(p, props)
 	wr.feature = p
 	return wr.endFeature(e.Floor, g, bound)
 }
@@ -349,10 +349,10 @@ func PropertyName(k string) string {
 	return k
 }
 
-func (wr *writer) ownProps(p []byte, props model.Properties) []byte {
-	for _, k := range props.Keys() {
-		name := PropertyName(k)
-		switch v := props[k].(type) {
+func (wr *writer) ownProps(p []byte, props []model.Prop) []byte {
+	for _, kv := range props {
+		name := PropertyName(kv.Key)
+		switch v := kv.Value.(type) {
 		case string:
 			p = prop(p, name, v, false)
 		case bool:

@@ -104,8 +104,8 @@ func Encode(ctx context.Context, j *formats.Job, w *Writer) error {
 	w.EndArray()
 	w.Key("elements")
 	w.BeginArray()
-	err = m.Elements(ctx, func(e *model.Element) error {
-		writeElement(w, e, m.Measure(e))
+	err = m.ElementProps(ctx, func(e *model.Element, props []model.Prop) error {
+		writeElement(w, e, props, m.Measure(e))
 		return progress()
 	})
 	if err != nil {
@@ -168,16 +168,16 @@ func writeBuilding(w *Writer, b *model.Building) {
 		w.EndObject()
 	}
 	w.Key("properties")
-	WriteProperties(w, b.Properties)
+	WriteProperties(w, b.Properties.AppendList(nil))
 	w.EndObject()
 }
 
-// WriteProperties writes a flat property object with its keys sorted.
-func WriteProperties(w *Writer, p model.Properties) {
+// WriteProperties writes a flat property object from a list sorted by key.
+func WriteProperties(w *Writer, props []model.Prop) {
 	w.BeginObject()
-	for _, k := range p.Keys() {
-		w.Key(k)
-		switch v := p[k].(type) {
+	for _, p := range props {
+		w.Key(p.Key)
+		switch v := p.Value.(type) {
 		case string:
 			w.String(v)
 		case bool:
@@ -295,11 +295,11 @@ func writeRoom(w *Writer, r *model.Room) {
 	w.Key("bbox")
 	writeBBox(w, mr.Min, mr.Max)
 	w.Key("properties")
-	WriteProperties(w, r.Properties)
+	WriteProperties(w, r.Properties.AppendList(nil))
 	w.EndObject()
 }
 
-func writeElement(w *Writer, e *model.Element, ms model.Measures) {
+func writeElement(w *Writer, e *model.Element, props []model.Prop, ms model.Measures) {
 	w.BeginObject()
 	w.Key("id")
 	w.String(e.ID)
@@ -333,7 +333,7 @@ func writeElement(w *Writer, e *model.Element, ms model.Measures) {
 	w.Bool(ms.Closed)
 	w.EndObject()
 	w.Key("properties")
-	WriteProperties(w, e.Properties)
+	WriteProperties(w, props)
 	w.EndObject()
 }
 

@@ -127,8 +127,8 @@ func encode(ctx context.Context, j *formats.Job, w *writer) error {
 	}
 	w.raw("</rooms>\n<elements>\n")
 	n = 0
-	err = m.Elements(ctx, func(e *model.Element) error {
-		writeElement(w, e, m.Measure(e))
+	err = m.ElementProps(ctx, func(e *model.Element, props []model.Prop) error {
+		writeElement(w, e, props, m.Measure(e))
 		warn("elements", n, "element", e.ID)
 		n++
 		return progress()
@@ -183,21 +183,22 @@ func writeBuilding(w *writer, b *model.Building) {
 		w.attrFloat("rotation", g.Rotation)
 		w.empty()
 	}
-	writeProperties(w, b.Properties)
+	writeProperties(w, b.Properties.AppendList(nil))
 	w.close("building")
 }
 
-// writeProperties writes a property list, keys sorted, one element per value
+// writeProperties writes a property list sorted by key, one element per value
 // named after its type; nothing when there are none.
-func writeProperties(w *writer, p model.Properties) {
-	if len(p) == 0 {
+func writeProperties(w *writer, props []model.Prop) {
+	if len(props) == 0 {
 		return
 	}
 	w.raw("<properties>")
-	for _, k := range p.Keys() {
+	for _, p := range props {
+		k := p.Key
 		var kind string
 		var text []byte
-		switch v := p[k].(type) {
+		switch v := p.Value.(type) {
 		case string:
 			kind = "string"
 		case bool:
@@ -214,7 +215,7 @@ func writeProperties(w *writer, p model.Properties) {
 		w.start(kind)
 		w.attrAs("name", "a property name", k)
 		w.end()
-		switch v := p[k].(type) {
+		switch v := p.Value.(type) {
 		case string:
 			w.text("properties."+k, v)
 		default:
@@ -293,11 +294,11 @@ func writeRoom(w *writer, r *model.Room) {
 		ring(w, "hole", h)
 	}
 	bbox3(w, mr.Min, mr.Max)
-	writeProperties(w, r.Properties)
+	writeProperties(w, r.Properties.AppendList(nil))
 	w.close("room")
 }
 
-func writeElement(w *writer, e *model.Element, ms model.Measures) {
+func writeElement(w *writer, e *model.Element, props []model.Prop, ms model.Measures) {
 	w.start("element")
 	w.attr("id", e.ID)
 	w.attr("floor", e.Floor)
@@ -320,7 +321,7 @@ func writeElement(w *writer, e *model.Element, ms model.Measures) {
 	w.end()
 	bbox3(w, ms.Min, ms.Max)
 	w.close("computed")
-	writeProperties(w, e.Properties)
+	writeProperties(w, props)
 	w.close("element")
 }
 
