@@ -113,9 +113,6 @@ func reference() float64 {
 		buf = strconv.AppendFloat(buf[:0], float64(i)*1.37e-3, 'f', -1, 64)
 		counts[string(buf[:min(len(buf), 4)])]++
 	}
-	if len(counts) == 0 {
-		panic("unreachable")
-	}
 	return time.Since(start).Seconds()
 }
 

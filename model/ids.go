@@ -39,8 +39,6 @@ func newElementIDs() *elementIDs {
 	return &elementIDs{seed: maphash.MakeSeed(), slots: make([]idSlot, 1024)}
 }
 
-func (x *elementIDs) len() int { return len(x.ents) }
-
 // find returns the slot holding id, or the empty slot where it would go, and
 // the tag id has in a slot.
 func (x *elementIDs) find(id string) (*idSlot, uint32) {

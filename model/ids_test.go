@@ -37,8 +37,8 @@ func TestElementIDs(t *testing.T) {
 		x.add(id, key, w)
 		want[id] = key
 	}
-	if x.len() != len(want) {
-		t.Fatalf("len %d, want %d", x.len(), len(want))
+	if len(x.ents) != len(want) {
+		t.Fatalf("%d entries, want %d", len(x.ents), len(want))
 	}
 	for id, key := range want {
 		got, ok := x.get(id)
